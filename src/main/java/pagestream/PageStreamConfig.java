@@ -1,0 +1,134 @@
+package pagestream;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Every {@code pagestream.*} setting of the service, in one place. Environment variables follow MicroProfile
+ * Config's mapping ({@code pagestream.batch.max-size} = {@code PAGESTREAM_BATCH_MAX_SIZE}).
+ */
+@ConfigMapping(prefix = "pagestream")
+public interface PageStreamConfig {
+
+    /** A local checkpoint directory or a Hugging Face repo id, downloaded into the HF cache on first start. */
+    @WithDefault("vidore/colpali-v1.3-hf")
+    String model();
+
+    /** Where the embedded broker's log and the embedded store live. */
+    @WithDefault("./data")
+    Path dataDir();
+
+    /** {@code auto} (CUDA when present, else CPU), {@code cpu} or {@code cuda}. */
+    @WithDefault("auto")
+    String device();
+
+    Batch batch();
+
+    Topics topics();
+
+    EmbeddedKafka embeddedKafka();
+
+    Store store();
+
+    Limits limits();
+
+    interface Batch {
+        /** A page batch is embedded when it holds this many pages... */
+        @WithDefault("8")
+        int maxSize();
+
+        /** ...or when its oldest page has waited this long, whichever comes first. */
+        @WithDefault("PT0.5S")
+        Duration maxWait();
+    }
+
+    interface Topics {
+        @WithDefault("pagestream.pages")
+        String pages();
+
+        @WithDefault("pagestream.queries")
+        String queries();
+
+        @WithDefault("pagestream.replies")
+        String replies();
+
+        @WithDefault("pagestream.pages.dlq")
+        String pagesDlq();
+
+        @WithDefault("pagestream.queries.dlq")
+        String queriesDlq();
+
+        /** Partitions of topics the app creates when they are missing. */
+        @WithDefault("3")
+        int partitions();
+
+        @WithDefault("1")
+        short replicationFactor();
+    }
+
+    /** The in-process Apache Kafka broker started when {@code kafka.bootstrap.servers} is not set. */
+    interface EmbeddedKafka {
+        @WithDefault("9092")
+        int port();
+    }
+
+    interface Store {
+        /** {@code auto} (Qdrant when {@code pagestream.store.qdrant.host} is set, else embedded), {@code embedded}, {@code qdrant}. */
+        @WithDefault("auto")
+        String type();
+
+        Qdrant qdrant();
+    }
+
+    interface Qdrant {
+        Optional<String> host();
+
+        /** Qdrant's gRPC port. */
+        @WithDefault("6334")
+        int port();
+
+        @WithDefault("false")
+        boolean tls();
+
+        Optional<String> apiKey();
+
+        @WithDefault("pagestream")
+        String collection();
+
+        @WithDefault("1")
+        int shardNumber();
+
+        @WithDefault("1")
+        int replicationFactor();
+
+        /** Write consistency factor of the collection (replicas that must acknowledge a write). */
+        @WithDefault("1")
+        int writeConsistencyFactor();
+
+        @WithDefault("PT30S")
+        Duration timeout();
+    }
+
+    interface Limits {
+        /** Largest page event value accepted (an image or a whole PDF). */
+        @WithDefault("52428800")
+        int maxMessageBytes();
+
+        /** Decompression-bomb guard: images whose declared size exceeds this are refused before decoding. */
+        @WithDefault("89478485")
+        long maxImagePixels();
+
+        @WithDefault("500")
+        int maxPdfPages();
+
+        @WithDefault("65536")
+        int maxQueryBytes();
+
+        @WithDefault("100")
+        int maxTopK();
+    }
+}
