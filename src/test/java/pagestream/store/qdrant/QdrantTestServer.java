@@ -82,12 +82,14 @@ import java.util.function.Supplier;
  * multivector config for multi-vectors and the 1,048,576-floats-per-multivector limit, Dot + MaxSim scoring,
  * keyword must-match filters, payload index types (strict mode: filtering an unindexed field is refused, like
  * Qdrant's {@code strict_mode_config.unindexed_filtering_retrieve = false}), the {@code api-key} header, TLS,
- * and grpc's 4 MiB inbound message limit. Not implemented calls answer UNIMPLEMENTED (the bases' default).
+ * and a 32 MiB request size limit. Not implemented calls answer UNIMPLEMENTED (the bases' default).
  */
 final class QdrantTestServer implements AutoCloseable {
 
     static final String VERSION = "1.18.0";
     static final int MAX_MULTIVECTOR_FLOATS = 1_048_576;
+    /** Qdrant's default {@code service.max_request_size_mb} (32). */
+    static final int MAX_REQUEST_BYTES = 32 << 20;
 
     private final Server server;
     private final Map<String, TestCollection> collections = new ConcurrentHashMap<>();
@@ -107,7 +109,8 @@ final class QdrantTestServer implements AutoCloseable {
         this.strict = strict;
         var services = List.of(new Health().bindService(), new Collections().bindService(), new Points().bindService());
         NettyServerBuilder builder = NettyServerBuilder.forAddress(
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), credentials);
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), credentials)
+                .maxInboundMessageSize(MAX_REQUEST_BYTES);
         for (var service : services) {
             builder.addService(apiKey == null ? service : ServerInterceptors.intercept(service, new ApiKeyCheck(apiKey)));
         }
