@@ -1,5 +1,6 @@
 package pagestream.kafka;
 
+import io.quarkus.runtime.ExecutionMode;
 import org.eclipse.microprofile.config.spi.ConfigSource;
 
 import java.util.Set;
@@ -13,7 +14,8 @@ import java.util.Set;
  * <p>Why a configuration source rather than a start-up bean: {@code quarkus-kafka-streams} builds its
  * {@code KafkaStreams} from the configured bootstrap servers in a {@code @Startup} producer, and test or messaging
  * clients read the same key; a lazy value here is up before any of them, in dev mode, the packaged jar and tests.
- * It is registered for runtime only (not static init), so building the application never starts a broker.
+ * Quarkus also reads every configuration source while it builds the application (and in static init); the value
+ * exists only once the application runs, so a build never starts a broker.
  */
 public final class EmbeddedKafkaConfigSource implements ConfigSource {
 
@@ -21,12 +23,17 @@ public final class EmbeddedKafkaConfigSource implements ConfigSource {
 
     @Override
     public Set<String> getPropertyNames() {
-        return Set.of(BOOTSTRAP_SERVERS);
+        return applicationRuns() ? Set.of(BOOTSTRAP_SERVERS) : Set.of();
     }
 
     @Override
     public String getValue(String propertyName) {
-        return BOOTSTRAP_SERVERS.equals(propertyName) ? EmbeddedKafka.bootstrapServers() : null;
+        return BOOTSTRAP_SERVERS.equals(propertyName) && applicationRuns() ? EmbeddedKafka.bootstrapServers() : null;
+    }
+
+    private static boolean applicationRuns() {
+        ExecutionMode mode = ExecutionMode.current();
+        return mode == ExecutionMode.RUNTIME_INIT || mode == ExecutionMode.RUNNING;
     }
 
     @Override

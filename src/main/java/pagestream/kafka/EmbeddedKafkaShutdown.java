@@ -1,15 +1,18 @@
 package pagestream.kafka;
 
-import io.quarkus.runtime.ShutdownEvent;
-import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Destroyed;
 import jakarta.enterprise.event.Observes;
 
-/** Stops the embedded broker after Kafka Streams has closed (its observer runs at the default priority, earlier). */
+/**
+ * Stops the embedded broker last: after Kafka Streams (closed on {@code ShutdownEvent}) and after every
+ * application-scoped Kafka client (messaging connectors, admin clients) is destroyed, so none of them spends its
+ * shutdown retrying a broker that is already gone.
+ */
 @ApplicationScoped
 public class EmbeddedKafkaShutdown {
 
-    void onStop(@Observes @Priority(jakarta.interceptor.Interceptor.Priority.PLATFORM_AFTER + 1000) ShutdownEvent event) {
+    static void onStop(@Observes @Destroyed(ApplicationScoped.class) Object event) {
         EmbeddedKafka.stop();
     }
 }
