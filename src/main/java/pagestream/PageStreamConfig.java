@@ -36,6 +36,8 @@ public interface PageStreamConfig {
 
     Limits limits();
 
+    Hub hub();
+
     interface Batch {
         /** A page batch is embedded when it holds this many pages... */
         @WithDefault("8")
@@ -141,5 +143,15 @@ public interface PageStreamConfig {
 
         @WithDefault("100")
         int maxTopK();
+    }
+
+    /** Where Hugging Face repo ids in {@code pagestream.model} come from; the HF_* environment variables apply too. */
+    interface Hub {
+        /** Use only the local Hugging Face cache, never the network (same as {@code HF_HUB_OFFLINE=1}). */
+        @WithDefault("false")
+        boolean offline();
+
+        /** Hub cache root; default {@code HF_HUB_CACHE}, else {@code $HF_HOME/hub}, else {@code ~/.cache/huggingface/hub}. */
+        Optional<Path> cacheDir();
     }
 }
