@@ -5,7 +5,12 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
 import jakarta.inject.Inject;
 
 import java.time.Duration;
@@ -33,6 +38,9 @@ public class Metrics {
         }
     }
 
+    /** For code Kafka instantiates by class name (interceptors); set while the application runs. */
+    private static volatile Metrics installed;
+
     private final MeterRegistry registry;
     private final Counter pagesIngested;
 
@@ -41,6 +49,19 @@ public class Metrics {
         this.registry = registry;
         this.pagesIngested = Counter.builder("pagestream.pages.ingested")
                 .description("Pages embedded and stored").baseUnit("pages").register(registry);
+    }
+
+    void install(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event) {
+        installed = this;
+    }
+
+    void uninstall(@Observes ShutdownEvent event) {
+        installed = null;
+    }
+
+    /** The running application's meters, or {@code null} outside it. */
+    public static Metrics installed() {
+        return installed;
     }
 
     public void pagesIngested(int pages) {

@@ -26,10 +26,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -48,7 +46,6 @@ public final class EmbeddedMultiVectorStore implements MultiVectorStore {
     static final long COMPACT_SLACK_BYTES = 64L << 20;
     /** Upserts are split into log records of at most this size (each record is atomic on replay). */
     private static final long RECORD_TARGET_BYTES = 64L << 20;
-    private static final int PAGES_PER_CLAIM = 4;
 
     private final Path dir;
     private final FileChannel lockChannel;
@@ -60,7 +57,9 @@ public final class EmbeddedMultiVectorStore implements MultiVectorStore {
     private final List<StoredPage> pages = new ArrayList<>();
     private final Map<UUID, Integer> slots = new HashMap<>();
     private long liveBytes;
-    private StoreLog log;
+    /** Set once by open or ensureCollection (under writeLock); read without it so searches never wait for a writer's fsync. */
+    private volatile StoreLog log;
+    private volatile boolean closed;
 
     private EmbeddedMultiVectorStore(Path dir, FileChannel lockChannel, FileLock lock, int scanThreads) {
         this.dir = dir;
@@ -241,9 +240,8 @@ public final class EmbeddedMultiVectorStore implements MultiVectorStore {
 
     @Override
     public boolean isReachable() {
-        synchronized (writeLock) {
-            return lock.isValid() && (log == null || log.isWritable());
-        }
+        StoreLog current = log;
+        return !closed && lock.isValid() && (current == null || current.isWritable());
     }
 
     /** Rewrites the log with only the live pages now (normally automatic, see the class comment). */
@@ -255,13 +253,13 @@ public final class EmbeddedMultiVectorStore implements MultiVectorStore {
 
     /** Bytes of the log on disk (tests and metrics). */
     public long logBytes() {
-        synchronized (writeLock) {
-            return log == null ? 0 : log.size();
-        }
+        StoreLog current = log;
+        return current == null ? 0 : current.size();
     }
 
     @Override
     public void close() {
+        closed = true;
         scanPool.shutdownNow();
         synchronized (writeLock) {
             if (log != null) {
@@ -276,36 +274,9 @@ public final class EmbeddedMultiVectorStore implements MultiVectorStore {
         }
     }
 
-    /** Scores {@code candidates} (page slots) on {@code scanThreads} threads; pages are claimed in small runs. */
     private float[] score(MultiVector query, int[] candidates) {
-        float[] scores = new float[candidates.length];
-        AtomicInteger next = new AtomicInteger();
-        Runnable worker = () -> {
-            MaxSimKernel kernel = new MaxSimKernel(query.data(), query.rows(), query.dim());
-            for (int start; (start = next.getAndAdd(PAGES_PER_CLAIM)) < candidates.length; ) {
-                int end = Math.min(candidates.length, start + PAGES_PER_CLAIM);
-                for (int i = start; i < end; i++) {
-                    scores[i] = kernel.score(pages.get(candidates[i]).tiles());
-                }
-            }
-        };
-        int helpers = Math.min(scanThreads - 1, candidates.length / (2 * PAGES_PER_CLAIM));
-        List<Future<?>> running = new ArrayList<>(helpers);
-        for (int t = 0; t < helpers; t++) {
-            running.add(scanPool.submit(worker));
-        }
-        worker.run();
-        for (Future<?> f : running) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StoreException("search interrupted", e);
-            } catch (ExecutionException e) {
-                throw new StoreException("search failed: " + e.getCause(), e.getCause());
-            }
-        }
-        return scores;
+        return MaxSimScan.scores(query.data(), query.rows(), query.dim(), candidates.length,
+                i -> pages.get(candidates[i]).tiles(), scanPool, scanThreads);
     }
 
     /** Heap order for top-K: lowest score first; among equal scores the later (doc id, page) goes first. */
@@ -420,12 +391,14 @@ public final class EmbeddedMultiVectorStore implements MultiVectorStore {
     }
 
     private StoreLog requireLog() {
-        synchronized (writeLock) {
-            if (log == null) {
-                throw new IllegalStateException("embedded store " + dir + " has no collection yet: call ensureCollection(dim) first");
-            }
-            return log;
+        if (closed) {
+            throw new IllegalStateException("embedded store " + dir + " is closed");
         }
+        StoreLog current = log;
+        if (current == null) {
+            throw new IllegalStateException("embedded store " + dir + " has no collection yet: call ensureCollection(dim) first");
+        }
+        return current;
     }
 
     private static void checkVectors(MultiVector v, int dim, String what) {
