@@ -1,47 +1,45 @@
 package pagestream.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import pagestream.model.checkpoint.SafetensorsFile;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 
-/** The tensors of a golden.safetensors file, copied to host arrays. */
-public final class GoldenTensors {
+/** A golden.safetensors file (reference inputs, intermediates, outputs), read with the project's own reader. */
+public final class GoldenTensors implements AutoCloseable {
 
-    private final Map<String, NDArray> arrays = new HashMap<>();
-    private final NDManager manager;
+    private final SafetensorsFile file;
 
-    public GoldenTensors(Path file, NDManager parent) throws IOException {
-        this.manager = parent.newSubManager();
-        NDList list = NDList.decode(manager, Files.readAllBytes(file));
-        for (NDArray a : list) {
-            arrays.put(a.getName(), a);
-        }
-    }
-
-    public NDArray get(String name) {
-        NDArray a = arrays.get(name);
-        if (a == null) {
-            throw new IllegalArgumentException("golden tensor " + name + " not found; have " + arrays.keySet());
-        }
-        return a;
+    public GoldenTensors(Path dir) {
+        this.file = SafetensorsFile.open(dir.resolve("golden.safetensors"));
     }
 
     public float[] floats(String name) {
-        return get(name).toType(ai.djl.ndarray.types.DataType.FLOAT32, true).toFloatArray();
+        return file.floats(name);
+    }
+
+    public long[] longs(String name) {
+        return file.longs(name);
     }
 
     public Shape shape(String name) {
-        return get(name).getShape();
+        return new Shape(file.shape(name));
     }
 
+    /** A float tensor as an NDArray on {@code manager}. */
+    public NDArray floatArray(NDManager manager, String name) {
+        return manager.create(floats(name), shape(name));
+    }
+
+    /** An integer tensor as an INT64 NDArray on {@code manager}. */
+    public NDArray longArray(NDManager manager, String name) {
+        return manager.create(longs(name), shape(name));
+    }
+
+    @Override
     public void close() {
-        manager.close();
+        file.close();
     }
 }

@@ -5,7 +5,6 @@ import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.qdrant.client.QdrantClient;
@@ -137,7 +136,7 @@ public final class QdrantMultiVectorStore implements MultiVectorStore {
                 call("create collection " + name, client.createCollectionAsync(create, options.timeout()));
             } catch (StoreException e) {
                 // Another replica of this service may have created it meanwhile: then verify it below.
-                if (!(e.getCause() instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.ALREADY_EXISTS)) {
+                if (!call("check collection " + name, client.collectionExistsAsync(name, options.timeout()))) {
                     throw e;
                 }
             }

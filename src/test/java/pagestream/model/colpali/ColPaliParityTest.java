@@ -1,6 +1,5 @@
 package pagestream.model.colpali;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import org.junit.jupiter.api.AfterAll;
@@ -8,13 +7,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-import pagestream.model.DecodedWeightsForTest;
+import pagestream.model.GoldenRun;
 import pagestream.model.GoldenTensors;
+import pagestream.model.checkpoint.Checkpoints;
 import pagestream.model.checkpoint.Weights;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -35,36 +34,20 @@ class ColPaliParityTest {
     static NDManager base;
     static GoldenTensors golden;
     static ColPaliForRetrieval model;
-    static final Map<String, float[]> image = new HashMap<>();
-    static final Map<String, float[]> query = new HashMap<>();
-    static final Map<String, float[]> queryLeft = new HashMap<>();
+    static Map<String, float[]> image;
+    static Map<String, float[]> query;
+    static Map<String, float[]> queryLeft;
 
     @BeforeAll
     static void runReference() throws Exception {
         base = NDManager.newBaseManager();
-        golden = new GoldenTensors(DIR.resolve("golden.safetensors"), base);
-        try (Weights weights = new DecodedWeightsForTest(DIR, base)) {
+        golden = new GoldenTensors(DIR);
+        try (Weights weights = Checkpoints.open(DIR)) {
             model = ColPaliForRetrieval.load(ColPaliConfig.load(DIR), weights, base, DataType.FLOAT32);
         }
-        run("image_", true, image);
-        run("query_", false, query);
-        run("query_left_", false, queryLeft);
-    }
-
-    private static void run(String prefix, boolean withPixels, Map<String, float[]> taps) {
-        try (NDManager batch = base.newSubManager()) {
-            NDArray pixels = withPixels ? copy(batch, golden.get(prefix + "pixel_values")) : null;
-            NDArray ids = copy(batch, golden.get(prefix + "input_ids"));
-            NDArray mask = copy(batch, golden.get(prefix + "attention_mask"));
-            model.forward(pixels, ids, mask, (name, value) -> taps.put(name, value.toType(DataType.FLOAT32, true)
-                    .toFloatArray()));
-        }
-    }
-
-    private static NDArray copy(NDManager m, NDArray a) {
-        NDArray c = a.duplicate();
-        c.attach(m);
-        return c;
+        image = GoldenRun.run(model, golden, base, "image_");
+        query = GoldenRun.run(model, golden, base, "query_");
+        queryLeft = GoldenRun.run(model, golden, base, "query_left_");
     }
 
     @AfterAll
@@ -119,7 +102,7 @@ class ColPaliParityTest {
 
     @Test
     void paddingRowsAreExactlyZero() {
-        float[] mask = golden.floats("query_attention_mask");
+        long[] mask = golden.longs("query_attention_mask");
         float[] emb = query.get("embeddings");
         int dim = emb.length / mask.length;
         for (int p = 0; p < mask.length; p++) {

@@ -29,27 +29,27 @@ import java.util.stream.Collectors;
  * answering 401 {@code GatedRepo} without the token, unknown repos 401 {@code RepoNotFound}, a renamed repo
  * answering with a relative redirect. Every request is recorded.
  */
-final class FakeHub implements AutoCloseable {
+public final class FakeHub implements AutoCloseable {
 
-    static final String TOKEN = "hf_fake_secret_token";
+    public static final String TOKEN = "hf_fake_secret_token";
 
-    record Request(String server, String method, String path, String authorization, String range) {
+    public record Request(String server, String method, String path, String authorization, String range) {
     }
 
-    static final class Repo {
+    public static final class Repo {
         final String id;
         final String commit;
         final Map<String, byte[]> files = new LinkedHashMap<>();
         final Set<String> lfs = ConcurrentHashMap.newKeySet();
-        boolean gated;
-        boolean corruptCdn;
+        public boolean gated;
+        public boolean corruptCdn;
 
         Repo(String id, String commit) {
             this.id = id;
             this.commit = commit;
         }
 
-        Repo file(String name, byte[] content, boolean isLfs) {
+        public Repo file(String name, byte[] content, boolean isLfs) {
             files.put(name, content);
             if (isLfs) {
                 lfs.add(name);
@@ -65,7 +65,7 @@ final class FakeHub implements AutoCloseable {
     private final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
     private volatile long cutNextTransferAfter = -1;
 
-    FakeHub() throws IOException {
+    public FakeHub() throws IOException {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         hub = HttpServer.create(new InetSocketAddress(loopback, 0), 0);
         cdn = HttpServer.create(new InetSocketAddress(loopback, 0), 0);
@@ -75,18 +75,18 @@ final class FakeHub implements AutoCloseable {
         cdn.start();
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + hub.getAddress().getPort());
     }
 
-    Repo add(String id, String commit) {
+    public Repo add(String id, String commit) {
         Repo repo = new Repo(id, commit);
         repos.put(id, repo);
         return repo;
     }
 
     /** A repo with the tiny-a checkpoint files from the test fixtures, plus files PageStream must skip. */
-    Repo addTinyA(String id, String commit) throws IOException {
+    public Repo addTinyA(String id, String commit) throws IOException {
         Path dir = Path.of("src/test/resources/golden/tiny-a");
         Repo repo = add(id, commit);
         for (String name : List.of("config.json", "tokenizer.json", "tokenizer_config.json",
@@ -100,22 +100,22 @@ final class FakeHub implements AutoCloseable {
         return repo;
     }
 
-    void rename(String oldId, String newId) {
+    public void rename(String oldId, String newId) {
         renamed.put(oldId, newId);
     }
 
     /** The next CDN transfer sends its full Content-Length but drops the connection after this many bytes. */
-    void cutNextTransferAfter(long bytes) {
+    public void cutNextTransferAfter(long bytes) {
         cutNextTransferAfter = bytes;
     }
 
-    List<Request> requests() {
+    public List<Request> requests() {
         synchronized (requests) {
             return List.copyOf(requests);
         }
     }
 
-    List<Request> requests(String server) {
+    public List<Request> requests(String server) {
         return requests().stream().filter(r -> r.server().equals(server)).collect(Collectors.toList());
     }
 
@@ -260,7 +260,7 @@ final class FakeHub implements AutoCloseable {
         exchange.sendResponseHeaders(status, -1);
     }
 
-    static String sha256(byte[] content) {
+    public static String sha256(byte[] content) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
         } catch (Exception e) {
