@@ -48,10 +48,10 @@ public final class EmbedTensorsCommand extends ArgumentCommand {
     public String usage() {
         return """
                 --model DIR --input IN.safetensors --output OUT.safetensors
-                Runs the model (float32) on the tensors of IN: image_pixel_values [N,3,S,S] (or pixel_values from \
-                preprocess) with image_input_ids / image_attention_mask [N,L] (the page prompt when absent), and/or \
-                query_input_ids / query_attention_mask [Q,L]. Writes image_embeddings [N,L,D], query_embeddings \
-                [Q,L,D] and scores [Q,N] (MaxSim) as float32.""";
+                Runs the model (float32) on the tensors in IN: image_pixel_values [N,3,S,S] (or pixel_values
+                from preprocess) with image_input_ids / image_attention_mask [N,L] (the page prompt when absent),
+                and/or query_input_ids / query_attention_mask [Q,L]. Writes float32 image_embeddings [N,L,D],
+                query_embeddings [Q,L,D] and, when both exist, scores [Q,N] (MaxSim).""";
     }
 
     @Override
