@@ -96,10 +96,21 @@ public interface PageStreamConfig {
         @WithDefault("false")
         boolean tls();
 
+        /** PEM file of the CA (or self-signed certificate) to trust for TLS; absent: the JVM's default trust store. */
+        Optional<Path> caCertificate();
+
         Optional<String> apiKey();
 
         @WithDefault("pagestream")
         String collection();
+
+        /** Name of the multivector in the collection's named vectors. */
+        @WithDefault("colpali")
+        String vectorName();
+
+        /** Upserts are split into requests of at most this many bytes of protobuf (a 1030x128 page is ~533 KB). */
+        @WithDefault("3145728")
+        int maxRequestBytes();
 
         @WithDefault("1")
         int shardNumber();

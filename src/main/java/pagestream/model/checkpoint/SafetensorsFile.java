@@ -138,8 +138,9 @@ public final class SafetensorsFile implements AutoCloseable {
     public float[] floats(String name) {
         TensorInfo info = info(name);
         requireFloat(info);
+        ByteBuffer stored = bytes(info); // checks the size before the array is allocated
         float[] out = new float[elementsAsInt(info)];
-        TensorConversion.toFloats(bytes(info), info.dtype(), out);
+        TensorConversion.toFloats(stored, info.dtype(), out);
         return out;
     }
 
@@ -150,8 +151,9 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new CheckpointException("tensor '" + name + "' in " + path + " has dtype " + info.dtype()
                     + "; integer tensors must be I64 or I32");
         }
+        ByteBuffer stored = bytes(info);
         long[] out = new long[elementsAsInt(info)];
-        TensorConversion.toLongs(bytes(info), info.dtype(), out);
+        TensorConversion.toLongs(stored, info.dtype(), out);
         return out;
     }
 
