@@ -1,7 +1,6 @@
 package pagestream.model.checkpoint;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /** Where the data of one canonical tensor comes from: a stored tensor of a file, or one computed at load. */
 sealed interface TensorSource {
@@ -74,15 +73,7 @@ sealed interface TensorSource {
 
         @Override
         public void write(ByteBuffer dst, boolean float16) {
-            float[] values = floats();
-            if (float16) {
-                ByteBuffer f32 = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-                f32.asFloatBuffer().put(values);
-                TensorConversion.toFloat16Bytes(f32, SafetensorsDtype.F32, values.length, dst);
-            } else {
-                dst.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer().put(values);
-                dst.position(dst.position() + values.length * 4);
-            }
+            TensorConversion.write(floats(), dst, float16);
         }
     }
 }
