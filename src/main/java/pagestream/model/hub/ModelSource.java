@@ -142,9 +142,22 @@ public final class ModelSource {
                 return; // another process finished it while we waited
             }
             Path partial = cache.incomplete(file.etag());
+            checkDiskSpace(partial, file, filename);
             hub.download(file, filename, partial);
             verify(partial, file, filename);
             Files.move(partial, blob, StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    /** Fails before a multi-GB transfer that cannot fit, rather than after filling the disk. */
+    private static void checkDiskSpace(Path partial, HfHubClient.FileMetadata file, String filename)
+            throws IOException {
+        Files.createDirectories(partial.getParent());
+        long missing = file.size() - (Files.exists(partial) ? Files.size(partial) : 0);
+        long free = Files.getFileStore(partial.getParent()).getUsableSpace();
+        if (file.size() > 0 && missing > free) {
+            throw new HubException("Not enough disk space for " + filename + " in " + partial.getParent() + ": "
+                    + missing + " bytes needed, " + free + " free (set HF_HUB_CACHE to a larger disk)");
         }
     }
 
