@@ -283,13 +283,14 @@ public final class SafetensorsFile implements AutoCloseable {
                     + ", " + end + "] out of order");
         }
         if (end > dataLength) {
-            throw new CheckpointException("truncated safetensors file: " + where + " " + described
-                    + " needs data bytes [" + begin + ", " + end + ") but the data section has " + dataLength
+            throw new CheckpointException("truncated safetensors file: tensor '" + name + "' " + described + " in "
+                    + path + " needs data bytes [" + begin + ", " + end + ") but the data section has " + dataLength
                     + " bytes (offsets outside the file)");
         }
         long expected = multiplyOrFail(elements, dtype.byteSize(), where, shapeNode);
         if (end - begin != expected) {
-            throw new CheckpointException("corrupt safetensors header: " + where + " " + described + " spans "
+            throw new CheckpointException("corrupt safetensors header: tensor '" + name + "' " + described + " in "
+                    + path + " spans "
                     + (end - begin) + " bytes but shape × dtype size is " + expected);
         }
         return new TensorInfo(name, dtype, shape, dataStart + begin, end - begin);

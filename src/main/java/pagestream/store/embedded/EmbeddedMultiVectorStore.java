@@ -26,10 +26,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -48,7 +46,6 @@ public final class EmbeddedMultiVectorStore implements MultiVectorStore {
     static final long COMPACT_SLACK_BYTES = 64L << 20;
     /** Upserts are split into log records of at most this size (each record is atomic on replay). */
     private static final long RECORD_TARGET_BYTES = 64L << 20;
-    private static final int PAGES_PER_CLAIM = 4;
 
     private final Path dir;
     private final FileChannel lockChannel;
@@ -276,36 +273,9 @@ public final class EmbeddedMultiVectorStore implements MultiVectorStore {
         }
     }
 
-    /** Scores {@code candidates} (page slots) on {@code scanThreads} threads; pages are claimed in small runs. */
     private float[] score(MultiVector query, int[] candidates) {
-        float[] scores = new float[candidates.length];
-        AtomicInteger next = new AtomicInteger();
-        Runnable worker = () -> {
-            MaxSimKernel kernel = new MaxSimKernel(query.data(), query.rows(), query.dim());
-            for (int start; (start = next.getAndAdd(PAGES_PER_CLAIM)) < candidates.length; ) {
-                int end = Math.min(candidates.length, start + PAGES_PER_CLAIM);
-                for (int i = start; i < end; i++) {
-                    scores[i] = kernel.score(pages.get(candidates[i]).tiles());
-                }
-            }
-        };
-        int helpers = Math.min(scanThreads - 1, candidates.length / (2 * PAGES_PER_CLAIM));
-        List<Future<?>> running = new ArrayList<>(helpers);
-        for (int t = 0; t < helpers; t++) {
-            running.add(scanPool.submit(worker));
-        }
-        worker.run();
-        for (Future<?> f : running) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StoreException("search interrupted", e);
-            } catch (ExecutionException e) {
-                throw new StoreException("search failed: " + e.getCause(), e.getCause());
-            }
-        }
-        return scores;
+        return MaxSimScan.scores(query.data(), query.rows(), query.dim(), candidates.length,
+                i -> pages.get(candidates[i]).tiles(), scanPool, scanThreads);
     }
 
     /** Heap order for top-K: lowest score first; among equal scores the later (doc id, page) goes first. */

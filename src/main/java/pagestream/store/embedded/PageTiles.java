@@ -12,20 +12,20 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The last tile is filled up by repeating the page's last row: a repeated row scores exactly like the real
  * one, so it can never change a maximum, and the kernel needs no masks.
  */
-final class PageTiles {
+public final class PageTiles {
 
-    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    static final int LANES = SPECIES.length();
+    public static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    public static final int LANES = SPECIES.length();
 
     private PageTiles() {
     }
 
-    static int tileCount(int rows) {
+    public static int tileCount(int rows) {
         return (rows + LANES - 1) / LANES;
     }
 
     /** Row-major [rows, dim] → tiles [tileCount(rows), dim, LANES]. */
-    static float[] fromRows(float[] rowMajor, int rows, int dim) {
+    public static float[] fromRows(float[] rowMajor, int rows, int dim) {
         float[] tiles = new float[tileCount(rows) * LANES * dim];
         for (int r = 0; r < tileCount(rows) * LANES; r++) {
             int src = Math.min(r, rows - 1) * dim;
@@ -38,7 +38,7 @@ final class PageTiles {
     }
 
     /** Inverse of {@link #fromRows}: the first {@code rows} rows, row-major. */
-    static float[] toRows(float[] tiles, int rows, int dim) {
+    public static float[] toRows(float[] tiles, int rows, int dim) {
         float[] rowMajor = new float[rows * dim];
         for (int r = 0; r < rows; r++) {
             int src = (r / LANES) * LANES * dim + r % LANES;

@@ -18,7 +18,7 @@ class MaxSimKernelTest {
     void matchesPlainMaxSimForShapesAroundTheTileAndBlockSizes() {
         int lanes = PageTiles.LANES;
         for (int dim : new int[] {1, 3, 16, 128}) {
-            for (int rows : new int[] {1, lanes - 1, lanes, lanes + 1, 3 * lanes + 5}) {
+            for (int rows : new int[] {1, lanes - 1, lanes, lanes + 1, 2 * lanes + 1, 3 * lanes + 5}) {
                 for (int queryRows : new int[] {1, 3, 4, 5, 9, 20}) {
                     MultiVector page = randomVectors(rnd, rows, dim);
                     MultiVector query = randomVectors(rnd, queryRows, dim);
