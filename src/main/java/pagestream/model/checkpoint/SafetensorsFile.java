@@ -1,6 +1,7 @@
 package pagestream.model.checkpoint;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -34,7 +35,8 @@ public final class SafetensorsFile implements AutoCloseable {
     /** The reference implementation refuses headers above 100 MB; so do we (a real header is ~100 KB). */
     static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Duplicate keys are refused: silently keeping the last of two entries would load the wrong bytes. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final Path path;
     private final FileChannel channel;

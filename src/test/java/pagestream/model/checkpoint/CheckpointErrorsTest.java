@@ -50,6 +50,9 @@ class CheckpointErrorsTest {
     void invalidJsonOrNotAnObject() throws Exception {
         assertOpenFails(file("{\"w\": {\"dtype\": ", 0), "invalid JSON");
         assertOpenFails(file("[1, 2]", 0), "not a JSON object");
+        assertOpenFails(file("{\"w\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]},"
+                + " \"w\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [4, 8]}}", 8),
+                "invalid JSON", "Duplicate field 'w'");
         assertOpenFails(file("{\"w\": {\"dtype\": \"F32\", \"shape\": [2]}}", 8), "'w'", "data_offsets");
         assertOpenFails(file("{\"w\": {\"dtype\": \"F32\", \"shape\": [-2], \"data_offsets\": [0, 8]}}", 8),
                 "'w'", "invalid shape [-2]");
