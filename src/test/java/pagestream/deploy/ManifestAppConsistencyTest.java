@@ -298,6 +298,46 @@ class ManifestAppConsistencyTest {
         assertThat(endpoint.path("path").asText()).isEqualTo(AppEndpoints.metrics());
     }
 
+    @Test
+    void alertsUseMetricsTheAppExportsAndItsTopicsAndGroup() {
+        // Prometheus names of the app's meters, from their builders in pagestream.api.Metrics.
+        Set<String> exported = new HashSet<>();
+        Matcher meter = Pattern.compile("(Counter|Timer|DistributionSummary|Gauge)\\.builder\\(\"([a-z.]+)\"")
+                .matcher(Repo.read("src/main/java/pagestream/api/Metrics.java"));
+        while (meter.find()) {
+            String base = meter.group(2).replace('.', '_');
+            switch (meter.group(1)) {
+                case "Counter" -> exported.add(base + "_total");
+                case "Timer" -> List.of("_seconds_bucket", "_seconds_sum", "_seconds_count", "_seconds_max").forEach(x -> exported.add(base + x));
+                case "DistributionSummary" -> List.of("_bucket", "_sum", "_count", "_max").forEach(x -> exported.add(base + x));
+                default -> exported.add(base);
+            }
+        }
+        assertThat(exported).contains("pagestream_pages_ingested_total", "pagestream_dlq_total");
+        JsonNode rule = one(GPU, "PrometheusRule", Manifests.DEPLOYMENT);
+        String appId = AppConfig.applicationId();
+        String pagesTopic = effective(GPU, "pagestream.topics.pages");
+        for (JsonNode group : rule.path("spec").path("groups")) {
+            for (JsonNode alert : group.path("rules")) {
+                String expr = alert.path("expr").asText();
+                Matcher used = Pattern.compile("\\bpagestream_[a-z_]+").matcher(expr);
+                while (used.find()) {
+                    assertThat(exported).as(alert.path("alert").asText() + " uses " + used.group()).contains(used.group());
+                }
+                assertThat(expr).as("jobs are named after the Service the ServiceMonitor scrapes")
+                        .doesNotContainPattern("job=\"(?!" + Manifests.DEPLOYMENT + "\")");
+                Matcher groupLabel = Pattern.compile("consumergroup=\"([^\"]+)\"").matcher(expr);
+                while (groupLabel.find()) {
+                    assertThat(groupLabel.group(1)).isEqualTo(appId);
+                }
+                Matcher topicLabel = Pattern.compile("topic=\"([^\"]+)\"").matcher(expr);
+                while (topicLabel.find()) {
+                    assertThat(topicLabel.group(1)).isEqualTo(pagesTopic);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"cpu", "gpu"})
     void everySettingThePodGetsIsARealPropertyOfTheApp(String name) {
