@@ -1,18 +1,11 @@
 package pagestream.api.cli;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import pagestream.model.checkpoint.Checkpoints;
+import pagestream.embed.ComputeDtype;
+import pagestream.model.ColPaliModel;
+import pagestream.model.EmbeddingBatch;
+import pagestream.model.ModelOptions;
 import pagestream.model.checkpoint.SafetensorsFile;
 import pagestream.model.checkpoint.SafetensorsWriter;
-import pagestream.model.checkpoint.Weights;
-import pagestream.model.colpali.ColPaliConfig;
-import pagestream.model.colpali.ColPaliForRetrieval;
-import pagestream.model.hub.HubOptions;
-import pagestream.model.hub.ModelSource;
-import pagestream.model.processor.ColPaliProcessor;
 import pagestream.model.processor.TokenBatch;
 
 import java.io.PrintStream;
@@ -63,54 +56,42 @@ public final class EmbedTensorsCommand extends ArgumentCommand {
         Path input = CliArgs.existingFile(args.required("input"), "input");
         Path output = CliArgs.outputFile(args.required("output"));
         SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
-        ColPaliConfig config = ColPaliConfig.load(modelDir);
-        HubOptions hub = HubOptions.fromEnvironment().withLog(err::println);
-        try (SafetensorsFile in = SafetensorsFile.open(input);
-             Weights weights = Checkpoints.open(modelDir, base -> ModelSource.resolve(base, hub));
-             NDManager manager = NDManager.newBaseManager();
-             ColPaliForRetrieval model = ColPaliForRetrieval.load(config, weights, manager, DataType.FLOAT32)) {
+        try (SafetensorsFile in = SafetensorsFile.open(input)) {
             String pixelsName = in.contains(PIXELS) ? PIXELS : in.contains(PREPROCESSED_PIXELS) ? PREPROCESSED_PIXELS : null;
             if (pixelsName == null && !in.contains(QUERY_IDS)) {
                 throw new UsageException("input " + input + " has none of " + PIXELS + ", " + PREPROCESSED_PIXELS
                         + ", " + QUERY_IDS + " (it has " + in.names() + ")");
             }
-            float[] images = null;
-            long[] imageShape = null;
-            if (pixelsName != null) {
-                long[] pixelShape = in.shape(pixelsName);
-                TokenBatch prompt = in.contains(IMAGE_IDS) ? tokens(in, IMAGE_IDS, IMAGE_MASK)
-                        : pagePrompt(modelDir, config, (int) pixelShape[0]);
-                try (NDManager batch = manager.newSubManager()) {
-                    NDArray embeddings = model.forward(batch.create(in.floats(pixelsName), new Shape(pixelShape)),
-                            ids(batch, prompt), mask(batch, prompt));
-                    images = embeddings.toFloatArray();
-                    imageShape = embeddings.getShape().getShape();
+            // float32 whatever the device: this command exists to compare with the float32 reference.
+            try (ColPaliModel model = ColPaliModel.load(modelDir, ModelOptions.defaults().withDtype(ComputeDtype.FLOAT32))) {
+                EmbeddingBatch images = null;
+                if (pixelsName != null) {
+                    TokenBatch prompt = in.contains(IMAGE_IDS) ? tokens(in, IMAGE_IDS, IMAGE_MASK)
+                            : model.processor().pageInputs((int) in.shape(pixelsName)[0]);
+                    images = model.embedTensors(in.floats(pixelsName), prompt);
+                    add(writer, out, "image_embeddings", images);
                 }
-                writer.addFloat32("image_embeddings", imageShape, images);
-                out.println("image_embeddings " + Arrays.toString(imageShape));
-            }
-            if (in.contains(QUERY_IDS)) {
-                TokenBatch queries = tokens(in, QUERY_IDS, QUERY_MASK);
-                long[] queryShape;
-                float[] queryEmbeddings;
-                try (NDManager batch = manager.newSubManager()) {
-                    NDArray embeddings = model.forwardText(ids(batch, queries), mask(batch, queries));
-                    queryEmbeddings = embeddings.toFloatArray();
-                    queryShape = embeddings.getShape().getShape();
-                }
-                writer.addFloat32("query_embeddings", queryShape, queryEmbeddings);
-                out.println("query_embeddings " + Arrays.toString(queryShape));
-                if (images != null) {
-                    int dim = (int) queryShape[2];
-                    float[] scores = MaxSim.scores(queryEmbeddings, (int) queryShape[0], images, (int) imageShape[0], dim);
-                    writer.addFloat32("scores", new long[]{queryShape[0], imageShape[0]}, scores);
-                    out.println("scores [" + queryShape[0] + ", " + imageShape[0] + "]");
+                if (in.contains(QUERY_IDS)) {
+                    EmbeddingBatch queries = model.embedTensors(null, tokens(in, QUERY_IDS, QUERY_MASK));
+                    add(writer, out, "query_embeddings", queries);
+                    if (images != null) {
+                        float[] scores = MaxSim.scores(queries.data(), queries.batch(), images.data(), images.batch(),
+                                queries.dim());
+                        writer.addFloat32("scores", new long[]{queries.batch(), images.batch()}, scores);
+                        out.println("scores [" + queries.batch() + ", " + images.batch() + "]");
+                    }
                 }
             }
         }
         writer.write(output);
         out.println("wrote " + output);
         return 0;
+    }
+
+    private static void add(SafetensorsWriter writer, PrintStream out, String name, EmbeddingBatch batch) {
+        long[] shape = {batch.batch(), batch.length(), batch.dim()};
+        writer.addFloat32(name, shape, batch.data());
+        out.println(name + " " + Arrays.toString(shape));
     }
 
     /** Input ids with their mask (all ones when the file has none). */
@@ -133,20 +114,5 @@ public final class EmbedTensorsCommand extends ArgumentCommand {
             Arrays.fill(mask, 1L);
         }
         return new TokenBatch((int) shape[0], (int) shape[1], ids, mask);
-    }
-
-    private static TokenBatch pagePrompt(Path modelDir, ColPaliConfig config, int pages) {
-        try (ColPaliProcessor processor = ColPaliProcessor.create(modelDir.resolve("tokenizer.json"),
-                config.vlmConfig().visionConfig().imageSize(), config.vlmConfig().numImageTokens())) {
-            return processor.pageInputs(pages);
-        }
-    }
-
-    private static NDArray ids(NDManager manager, TokenBatch batch) {
-        return manager.create(batch.inputIds(), new Shape(batch.batch(), batch.length()));
-    }
-
-    private static NDArray mask(NDManager manager, TokenBatch batch) {
-        return manager.create(batch.attentionMask(), new Shape(batch.batch(), batch.length()));
     }
 }
