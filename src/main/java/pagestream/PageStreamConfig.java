@@ -36,6 +36,8 @@ public interface PageStreamConfig {
 
     Limits limits();
 
+    Hub hub();
+
     interface Batch {
         /** A page batch is embedded when it holds this many pages... */
         @WithDefault("8")
@@ -44,6 +46,17 @@ public interface PageStreamConfig {
         /** ...or when its oldest page has waited this long, whichever comes first. */
         @WithDefault("PT0.5S")
         Duration maxWait();
+
+        /**
+         * Pages per model call inside a batch: the embedding thread looks for waiting queries between calls, so a
+         * query waits at most one such call.
+         */
+        @WithDefault("4")
+        int pageSubBatch();
+
+        /** Queries waiting together are embedded in one model call of up to this many. */
+        @WithDefault("16")
+        int maxQueryBatch();
     }
 
     interface Topics {
@@ -94,10 +107,21 @@ public interface PageStreamConfig {
         @WithDefault("false")
         boolean tls();
 
+        /** PEM file of the CA (or self-signed certificate) to trust for TLS; absent: the JVM's default trust store. */
+        Optional<Path> caCertificate();
+
         Optional<String> apiKey();
 
         @WithDefault("pagestream")
         String collection();
+
+        /** Name of the multivector in the collection's named vectors. */
+        @WithDefault("colpali")
+        String vectorName();
+
+        /** Upserts are split into requests of at most this many bytes of protobuf (a 1030x128 page is ~533 KB). */
+        @WithDefault("3145728")
+        int maxRequestBytes();
 
         @WithDefault("1")
         int shardNumber();
@@ -130,5 +154,15 @@ public interface PageStreamConfig {
 
         @WithDefault("100")
         int maxTopK();
+    }
+
+    /** Where Hugging Face repo ids in {@code pagestream.model} come from; the HF_* environment variables apply too. */
+    interface Hub {
+        /** Use only the local Hugging Face cache, never the network (same as {@code HF_HUB_OFFLINE=1}). */
+        @WithDefault("false")
+        boolean offline();
+
+        /** Hub cache root; default {@code HF_HUB_CACHE}, else {@code $HF_HOME/hub}, else {@code ~/.cache/huggingface/hub}. */
+        Optional<Path> cacheDir();
     }
 }

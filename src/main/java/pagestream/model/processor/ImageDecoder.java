@@ -2,7 +2,7 @@ package pagestream.model.processor;
 
 import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
 
-import java.awt.image.BufferedImage;
+import java.awt.color.ColorSpace;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.Locale;
@@ -10,7 +10,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.event.IIOReadWarningListener;
@@ -55,6 +54,13 @@ public final class ImageDecoder {
             throw new ImageDecodeException(ImageDecodeException.Reason.UNSUPPORTED_FORMAT,
                     "a PDF is a document, not an image: render it with PdfRenderer");
         }
+        if (format == ImageFormat.PNG) {
+            PngDecoder.Header header = PngDecoder.header(bytes);
+            checkSize(format, header.width(), header.height());
+            if (header.direct()) {
+                return PngDecoder.decode(bytes, header);
+            }
+        }
         ImageReader reader = readerFor(format);
         try (ImageInputStream input = new ByteArrayImageInputStream(bytes)) {
             reader.setInput(input, true, true);
@@ -63,12 +69,18 @@ public final class ImageDecoder {
             checkSize(format, width, height);
             AtomicReference<String> truncation = new AtomicReference<>();
             reader.addIIOReadWarningListener(truncationListener(truncation));
-            BufferedImage image = reader.read(0, readParam(reader));
+            RgbImage rgb;
+            if (format == ImageFormat.JPEG && isCmyk(reader)) {
+                // The raw raster is libjpeg's CMYK output without ICC conversion, which is what Pillow uses.
+                rgb = RasterToRgb.convertInvertedCmyk(reader.readRaster(0, null));
+            } else {
+                rgb = RasterToRgb.convert(reader.read(0));
+            }
             if (truncation.get() != null) {
                 throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT_IMAGE,
                         format + " data is truncated: " + truncation.get());
             }
-            return RasterToRgb.convert(image);
+            return rgb;
         } catch (ImageDecodeException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
@@ -93,17 +105,9 @@ public final class ImageDecoder {
         }
     }
 
-    /**
-     * CMYK/YCCK JPEGs are read as raw CMYK (no ICC conversion) so that {@link RasterToRgb} can apply Pillow's
-     * naive CMYK to RGB formula; every other image uses the reader's default destination.
-     */
-    private static ImageReadParam readParam(ImageReader reader) throws IOException {
-        ImageReadParam param = reader.getDefaultReadParam();
+    private static boolean isCmyk(ImageReader reader) throws IOException {
         ImageTypeSpecifier raw = reader.getRawImageType(0);
-        if (raw != null && raw.getColorModel().getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_CMYK) {
-            param.setDestinationType(raw);
-        }
-        return param;
+        return raw != null && raw.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_CMYK;
     }
 
     private static IIOReadWarningListener truncationListener(AtomicReference<String> truncation) {

@@ -6,9 +6,12 @@ import java.awt.image.ColorModel;
 import java.awt.image.ComponentSampleModel;
 import java.awt.image.DataBuffer;
 import java.awt.image.DataBufferByte;
+import java.awt.image.DataBufferInt;
 import java.awt.image.DataBufferUShort;
+import java.awt.image.DirectColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
+import java.awt.image.SinglePixelPackedSampleModel;
 
 /**
  * Turns a decoded {@link BufferedImage} into interleaved 8-bit RGB the way Pillow's {@code convert("RGB")} does:
@@ -31,11 +34,39 @@ final class RasterToRgb {
         boolean untranslated = raster.getSampleModelTranslateX() == 0 && raster.getSampleModelTranslateY() == 0;
         if (cm instanceof IndexColorModel palette) {
             fromPalette(raster, palette, rgb);
+        } else if (untranslated && isIntRgb(cm, raster)) {
+            fromIntRgb(raster, rgb);
         } else if (untranslated && raster.getSampleModel() instanceof ComponentSampleModel layout
                 && !cm.isAlphaPremultiplied() && fromComponents(raster, layout, cm, rgb)) {
             // converted in place
         } else {
             fromArgb(image, rgb);
+        }
+        return new RgbImage(width, height, rgb);
+    }
+
+    /**
+     * A 4-band raw JPEG raster as libjpeg outputs CMYK: Adobe-inverted. Pillow reads every 4-component JPEG with
+     * raw mode {@code CMYK;I} (un-inverting) and then applies {@code cmyk2rgb}.
+     */
+    static RgbImage convertInvertedCmyk(Raster raster) {
+        if (raster.getNumBands() != 4) {
+            throw new IllegalArgumentException("CMYK raster needs 4 bands, has " + raster.getNumBands());
+        }
+        int width = raster.getWidth();
+        int height = raster.getHeight();
+        byte[] rgb = new byte[Math.multiplyExact(Math.multiplyExact(width, height), 3)];
+        int[] row = new int[width * 4];
+        int o = 0;
+        for (int y = 0; y < height; y++) {
+            raster.getPixels(raster.getMinX(), raster.getMinY() + y, width, 1, row);
+            for (int x = 0; x < width * 4; x += 4) {
+                int notBlack = row[x + 3] & 0xFF; // 255 - K, K being 255 - raw
+                for (int c = 0; c < 3; c++) {
+                    int ink = 255 - (row[x + c] & 0xFF);
+                    rgb[o++] = (byte) (notBlack - mulDiv255(ink, notBlack));
+                }
+            }
         }
         return new RgbImage(width, height, rgb);
     }
@@ -59,6 +90,32 @@ final class RasterToRgb {
                 rgb[o++] = r[i];
                 rgb[o++] = g[i];
                 rgb[o++] = b[i];
+            }
+        }
+    }
+
+    /** {@code TYPE_INT_RGB}/{@code TYPE_INT_ARGB} layouts (PDFBox renderings, BMP): 0xAARRGGBB per pixel. */
+    private static boolean isIntRgb(ColorModel cm, Raster raster) {
+        return cm instanceof DirectColorModel direct && !direct.isAlphaPremultiplied()
+                && direct.getColorSpace().isCS_sRGB()
+                && direct.getRedMask() == 0xFF0000 && direct.getGreenMask() == 0xFF00 && direct.getBlueMask() == 0xFF
+                && raster.getDataBuffer() instanceof DataBufferInt
+                && raster.getSampleModel() instanceof SinglePixelPackedSampleModel;
+    }
+
+    private static void fromIntRgb(Raster raster, byte[] rgb) {
+        DataBufferInt buffer = (DataBufferInt) raster.getDataBuffer();
+        int[] data = buffer.getData();
+        int scanlineStride = ((SinglePixelPackedSampleModel) raster.getSampleModel()).getScanlineStride();
+        int width = raster.getWidth();
+        int o = 0;
+        for (int y = 0; y < raster.getHeight(); y++) {
+            int p = buffer.getOffset() + y * scanlineStride;
+            for (int x = 0; x < width; x++) {
+                int pixel = data[p + x];
+                rgb[o++] = (byte) (pixel >>> 16);
+                rgb[o++] = (byte) (pixel >>> 8);
+                rgb[o++] = (byte) pixel;
             }
         }
     }

@@ -1,0 +1,93 @@
+package pagestream.api;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
+import jakarta.inject.Inject;
+
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * The service's own meters, exported at {@code /q/metrics} (Prometheus names in brackets):
+ * <ul>
+ *   <li>pages stored [{@code pagestream_pages_ingested_total}] — its rate is pages/s;</li>
+ *   <li>embedding batch sizes [{@code pagestream_embed_batch_size}, tag {@code kind} = pages|queries];</li>
+ *   <li>embedding latency per batch [{@code pagestream_embed_seconds}, tag {@code kind}];</li>
+ *   <li>queue depths [{@code pagestream_queue_depth}, tag {@code queue} = executor|batch];</li>
+ *   <li>dead-lettered records [{@code pagestream_dlq_total}, tags {@code topic} and {@code reason}];</li>
+ *   <li>query latency from request to answer [{@code pagestream_query_seconds}, tag {@code via} = kafka|http].</li>
+ * </ul>
+ */
+@ApplicationScoped
+public class Metrics {
+
+    public enum EmbedKind {
+        PAGES, QUERIES;
+
+        String tag() {
+            return name().toLowerCase();
+        }
+    }
+
+    /** For code Kafka instantiates by class name (interceptors); set while the application runs. */
+    private static volatile Metrics installed;
+
+    private final MeterRegistry registry;
+    private final Counter pagesIngested;
+
+    @Inject
+    public Metrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.pagesIngested = Counter.builder("pagestream.pages.ingested")
+                .description("Pages embedded and stored").baseUnit("pages").register(registry);
+    }
+
+    void install(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event) {
+        installed = this;
+    }
+
+    void uninstall(@Observes ShutdownEvent event) {
+        installed = null;
+    }
+
+    /** The running application's meters, or {@code null} outside it. */
+    public static Metrics installed() {
+        return installed;
+    }
+
+    public void pagesIngested(int pages) {
+        pagesIngested.increment(pages);
+    }
+
+    public void embedBatch(EmbedKind kind, int size, Duration took) {
+        DistributionSummary.builder("pagestream.embed.batch.size").description("Items per embedding batch")
+                .tag("kind", kind.tag()).publishPercentileHistogram().register(registry).record(size);
+        Timer.builder("pagestream.embed").description("Time to embed one batch").tag("kind", kind.tag())
+                .publishPercentileHistogram().register(registry).record(took);
+    }
+
+    public void deadLettered(String topic, String reason) {
+        Counter.builder("pagestream.dlq").description("Records sent to a dead-letter topic")
+                .tag("topic", topic).tag("reason", reason).register(registry).increment();
+    }
+
+    public void queryAnswered(String via, Duration took) {
+        Timer.builder("pagestream.query").description("Query latency, request to answer").tag("via", via)
+                .publishPercentileHistogram().register(registry).record(took);
+    }
+
+    /** Registers a gauge on a queue's depth ({@code queue} = executor, batch, ...), read at each scrape. */
+    public void queueDepth(String queue, Supplier<Number> depth) {
+        Gauge.builder("pagestream.queue.depth", depth).description("Items waiting").tag("queue", queue)
+                .register(registry);
+    }
+}

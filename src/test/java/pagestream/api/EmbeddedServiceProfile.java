@@ -1,0 +1,51 @@
+package pagestream.api;
+
+import io.quarkus.test.junit.QuarkusTestProfile;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The service on embedded defaults, as a user runs it with no configuration, except: the broker on a free port,
+ * a fresh data directory, the tiny golden checkpoint, a short batch wait, and a SmallRye request-reply channel
+ * ({@code search}) that the tests use as a client would.
+ */
+public class EmbeddedServiceProfile implements QuarkusTestProfile {
+
+    public static final String MODEL_DIR = "src/test/resources/golden/tiny-a";
+
+    @Override
+    public Map<String, String> getConfigOverrides() {
+        Path dataDir;
+        try {
+            dataDir = Files.createTempDirectory("pagestream-e2e-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return Map.ofEntries(
+                Map.entry("pagestream.data-dir", dataDir.toString()),
+                Map.entry("pagestream.embedded-kafka.port", "0"),
+                Map.entry("pagestream.model", MODEL_DIR),
+                Map.entry("pagestream.device", "cpu"),
+                Map.entry("pagestream.store.type", "embedded"),
+                Map.entry("pagestream.batch.max-size", "4"),
+                Map.entry("pagestream.batch.max-wait", "PT0.1S"),
+                Map.entry("pagestream.limits.max-message-bytes", "8388608"),
+                Map.entry("kafka-streams.commit.interval.ms", "100"),
+                Map.entry("mp.messaging.outgoing.search.connector", "smallrye-kafka"),
+                Map.entry("mp.messaging.outgoing.search.topic", "pagestream.queries"),
+                Map.entry("mp.messaging.outgoing.search.reply.topic", "pagestream.replies"),
+                Map.entry("mp.messaging.outgoing.search.key.serializer",
+                        "org.apache.kafka.common.serialization.StringSerializer"),
+                Map.entry("mp.messaging.outgoing.search.value.serializer",
+                        "org.apache.kafka.common.serialization.StringSerializer"),
+                Map.entry("mp.messaging.outgoing.search.reply.key.deserializer",
+                        "org.apache.kafka.common.serialization.StringDeserializer"),
+                Map.entry("mp.messaging.outgoing.search.reply.value.deserializer",
+                        "org.apache.kafka.common.serialization.StringDeserializer"),
+                Map.entry("mp.messaging.outgoing.search.reply.timeout", "60000"));
+    }
+}

@@ -1,0 +1,47 @@
+package pagestream.store.embedded;
+
+import org.junit.jupiter.api.Test;
+import pagestream.model.MultiVector;
+
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static pagestream.store.StoreFixtures.maxSim;
+import static pagestream.store.StoreFixtures.randomVectors;
+
+class MaxSimKernelTest {
+
+    private final Random rnd = new Random(7);
+
+    @Test
+    void matchesPlainMaxSimForShapesAroundTheTileAndBlockSizes() {
+        int lanes = PageTiles.LANES;
+        for (int dim : new int[] {1, 3, 16, 128}) {
+            for (int rows : new int[] {1, lanes - 1, lanes, lanes + 1, 2 * lanes + 1, 3 * lanes + 5}) {
+                for (int queryRows : new int[] {1, 3, 4, 5, 9, 20}) {
+                    MultiVector page = randomVectors(rnd, rows, dim);
+                    MultiVector query = randomVectors(rnd, queryRows, dim);
+                    float score = new MaxSimKernel(query.data(), queryRows, dim)
+                            .score(PageTiles.fromRows(page.data(), rows, dim));
+                    assertThat((double) score).as("dim %d rows %d query rows %d", dim, rows, queryRows)
+                            .isCloseTo(maxSim(query, page), within(1e-4 * queryRows));
+                }
+            }
+        }
+    }
+
+    @Test
+    void anAllNegativePageStillScoresItsTrueMaximum() {
+        // The padding rows repeat a real row, so a page whose dots are all negative is not lifted to 0.
+        float[] page = {-1, 0, -0.8f, 0.6f, -0.6f, -0.8f};
+        float score = new MaxSimKernel(new float[] {1, 0}, 1, 2).score(PageTiles.fromRows(page, 3, 2));
+        assertThat(score).isEqualTo(-0.6f);
+    }
+
+    @Test
+    void tilesRoundTripToRows() {
+        MultiVector v = randomVectors(rnd, 37, 12);
+        assertThat(PageTiles.toRows(PageTiles.fromRows(v.data(), 37, 12), 37, 12)).containsExactly(v.data());
+    }
+}
