@@ -46,6 +46,17 @@ public interface PageStreamConfig {
         /** ...or when its oldest page has waited this long, whichever comes first. */
         @WithDefault("PT0.5S")
         Duration maxWait();
+
+        /**
+         * Pages per model call inside a batch: the embedding thread looks for waiting queries between calls, so a
+         * query waits at most one such call.
+         */
+        @WithDefault("4")
+        int pageSubBatch();
+
+        /** Queries waiting together are embedded in one model call of up to this many. */
+        @WithDefault("16")
+        int maxQueryBatch();
     }
 
     interface Topics {

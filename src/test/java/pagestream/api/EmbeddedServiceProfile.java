@@ -45,6 +45,7 @@ public class EmbeddedServiceProfile implements QuarkusTestProfile {
                 Map.entry("mp.messaging.outgoing.search.reply.key.deserializer",
                         "org.apache.kafka.common.serialization.StringDeserializer"),
                 Map.entry("mp.messaging.outgoing.search.reply.value.deserializer",
-                        "org.apache.kafka.common.serialization.StringDeserializer"));
+                        "org.apache.kafka.common.serialization.StringDeserializer"),
+                Map.entry("mp.messaging.outgoing.search.reply.timeout", "60000"));
     }
 }

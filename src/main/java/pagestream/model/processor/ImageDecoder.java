@@ -54,6 +54,13 @@ public final class ImageDecoder {
             throw new ImageDecodeException(ImageDecodeException.Reason.UNSUPPORTED_FORMAT,
                     "a PDF is a document, not an image: render it with PdfRenderer");
         }
+        if (format == ImageFormat.PNG) {
+            PngDecoder.Header header = PngDecoder.header(bytes);
+            checkSize(format, header.width(), header.height());
+            if (header.direct()) {
+                return PngDecoder.decode(bytes, header);
+            }
+        }
         ImageReader reader = readerFor(format);
         try (ImageInputStream input = new ByteArrayImageInputStream(bytes)) {
             reader.setInput(input, true, true);

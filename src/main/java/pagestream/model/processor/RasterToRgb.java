@@ -6,9 +6,12 @@ import java.awt.image.ColorModel;
 import java.awt.image.ComponentSampleModel;
 import java.awt.image.DataBuffer;
 import java.awt.image.DataBufferByte;
+import java.awt.image.DataBufferInt;
 import java.awt.image.DataBufferUShort;
+import java.awt.image.DirectColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
+import java.awt.image.SinglePixelPackedSampleModel;
 
 /**
  * Turns a decoded {@link BufferedImage} into interleaved 8-bit RGB the way Pillow's {@code convert("RGB")} does:
@@ -31,6 +34,8 @@ final class RasterToRgb {
         boolean untranslated = raster.getSampleModelTranslateX() == 0 && raster.getSampleModelTranslateY() == 0;
         if (cm instanceof IndexColorModel palette) {
             fromPalette(raster, palette, rgb);
+        } else if (untranslated && isIntRgb(cm, raster)) {
+            fromIntRgb(raster, rgb);
         } else if (untranslated && raster.getSampleModel() instanceof ComponentSampleModel layout
                 && !cm.isAlphaPremultiplied() && fromComponents(raster, layout, cm, rgb)) {
             // converted in place
@@ -85,6 +90,32 @@ final class RasterToRgb {
                 rgb[o++] = r[i];
                 rgb[o++] = g[i];
                 rgb[o++] = b[i];
+            }
+        }
+    }
+
+    /** {@code TYPE_INT_RGB}/{@code TYPE_INT_ARGB} layouts (PDFBox renderings, BMP): 0xAARRGGBB per pixel. */
+    private static boolean isIntRgb(ColorModel cm, Raster raster) {
+        return cm instanceof DirectColorModel direct && !direct.isAlphaPremultiplied()
+                && direct.getColorSpace().isCS_sRGB()
+                && direct.getRedMask() == 0xFF0000 && direct.getGreenMask() == 0xFF00 && direct.getBlueMask() == 0xFF
+                && raster.getDataBuffer() instanceof DataBufferInt
+                && raster.getSampleModel() instanceof SinglePixelPackedSampleModel;
+    }
+
+    private static void fromIntRgb(Raster raster, byte[] rgb) {
+        DataBufferInt buffer = (DataBufferInt) raster.getDataBuffer();
+        int[] data = buffer.getData();
+        int scanlineStride = ((SinglePixelPackedSampleModel) raster.getSampleModel()).getScanlineStride();
+        int width = raster.getWidth();
+        int o = 0;
+        for (int y = 0; y < raster.getHeight(); y++) {
+            int p = buffer.getOffset() + y * scanlineStride;
+            for (int x = 0; x < width; x++) {
+                int pixel = data[p + x];
+                rgb[o++] = (byte) (pixel >>> 16);
+                rgb[o++] = (byte) (pixel >>> 8);
+                rgb[o++] = (byte) pixel;
             }
         }
     }

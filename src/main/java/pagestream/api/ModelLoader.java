@@ -1,0 +1,34 @@
+package pagestream.api;
+
+import pagestream.PageStreamConfig;
+import pagestream.embed.Device;
+import pagestream.model.ColPaliModel;
+import pagestream.model.ModelOptions;
+import pagestream.model.hub.HubOptions;
+import pagestream.model.hub.ModelSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Loads {@code pagestream.model} (a checkpoint directory or a Hugging Face repo id) on {@code pagestream.device}. */
+public final class ModelLoader {
+
+    private ModelLoader() {
+    }
+
+    public static ColPaliModel load(PageStreamConfig config) {
+        Device device = Device.parse(config.device());
+        // ModelSource's own errors (no such directory, not downloadable) already say how to get a model.
+        Path dir = ModelSource.resolve(config.model(), HubOptions.fromEnvironment());
+        // A repo id names the model in replies and logs; a directory is named by its folder.
+        String id = Files.isDirectory(Path.of(config.model())) ? null : config.model();
+        ModelOptions options = ModelOptions.defaults().withId(id).withDevice(device)
+                .withMaxBatch(Math.max(config.batch().maxSize(), config.batch().maxQueryBatch()));
+        try {
+            return ColPaliModel.load(dir, options);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("Cannot load the model in " + dir + " (pagestream.model=" + config.model()
+                    + "): " + e.getMessage() + "\n" + ModelSource.HOW_TO_GET_A_MODEL, e);
+        }
+    }
+}

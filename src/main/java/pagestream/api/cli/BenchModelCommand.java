@@ -1,0 +1,243 @@
+package pagestream.api.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import pagestream.model.colpali.ColPaliConfig;
+import pagestream.model.colpali.ColPaliForRetrieval;
+import pagestream.model.gemma.GemmaConfig;
+import pagestream.model.paligemma.PaliGemmaConfig;
+import pagestream.model.siglip.SiglipVisionConfig;
+
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * {@code bench-model}: CPU float32 forward throughput on random weights of the MEDIUM config (the shapes of a real
+ * page: 1024 patches, 1030 tokens), reported as pages/s, queries/s and achieved GFLOP/s, next to a plain DJL matmul
+ * GFLOP/s measured in the same run (the ceiling the forward pass can approach).
+ */
+public final class BenchModelCommand implements CliCommand {
+
+    static final String MEDIUM_CONFIG = "/bench/medium-config.json";
+    static final int PROMPT_TAIL = 6; // <bos> + "Describe the image." (4 tokens in Gemma's vocabulary) + "\n"
+
+    @Override
+    public String name() {
+        return "bench-model";
+    }
+
+    @Override
+    public String usage() {
+        return "bench-model: CPU fp32 forward throughput (pages/s, queries/s, GFLOP/s) on random MEDIUM weights\n"
+                + "  --pages N      pages per batch (default 4)\n"
+                + "  --queries N    queries per batch (default 8, ~25 tokens each)\n"
+                + "  --repeat N     timed batches of each kind (default 3)\n"
+                + "  --threads N    PyTorch intra-op threads (default: PyTorch's, normally the core count)";
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(new BenchModelCommand().run(List.of(args), System.out, System.err));
+    }
+
+    @Override
+    public int run(List<String> args, PrintStream out, PrintStream err) throws Exception {
+        int pages = 4;
+        int queries = 8;
+        int repeat = 3;
+        int threads = 0;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (i + 1 >= args.size()) {
+                err.println("bench-model: " + a + " needs a value\n" + usage());
+                return 2;
+            }
+            int value;
+            try {
+                value = Integer.parseInt(args.get(++i));
+            } catch (NumberFormatException e) {
+                err.println("bench-model: " + a + " needs a number, got '" + args.get(i) + "'");
+                return 2;
+            }
+            if (value <= 0) {
+                err.println("bench-model: " + a + " must be > 0");
+                return 2;
+            }
+            switch (a) {
+                case "--pages" -> pages = value;
+                case "--queries" -> queries = value;
+                case "--repeat" -> repeat = value;
+                case "--threads" -> threads = value;
+                default -> {
+                    err.println("bench-model: unknown option " + a + "\n" + usage());
+                    return 2;
+                }
+            }
+        }
+
+        ColPaliConfig config;
+        try (InputStream in = BenchModelCommand.class.getResourceAsStream(MEDIUM_CONFIG)) {
+            config = ColPaliConfig.fromJson(new ObjectMapper().readTree(in), MEDIUM_CONFIG);
+        }
+        Engine.getEngine("PyTorch");
+        if (threads > 0) {
+            JniUtils.setNumThreads(threads);
+        }
+        out.printf("PyTorch %s, intra-op threads %d, inter-op threads %d%n", Engine.getEngine("PyTorch").getVersion(),
+                JniUtils.getNumThreads(), JniUtils.getNumInteropThreads());
+
+        try (NDManager base = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+            int tokens = config.vlmConfig().numImageTokens() + PROMPT_TAIL;
+            double matmul = matmulGflops(base, (long) pages * tokens, config.vlmConfig().textConfig());
+            out.printf("baseline DJL fp32 matmul [%d x %d] x [%d x %d]: %.1f GFLOP/s%n", (long) pages * tokens,
+                    config.vlmConfig().textConfig().hiddenSize(), config.vlmConfig().textConfig().hiddenSize(),
+                    2L * config.vlmConfig().textConfig().intermediateSize(), matmul);
+
+            long t0 = System.nanoTime();
+            ColPaliForRetrieval model;
+            try (RandomWeights weights = new RandomWeights(config)) {
+                model = ColPaliForRetrieval.load(config, weights, base, DataType.FLOAT32);
+            }
+            out.printf("random MEDIUM weights built in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            try (model) {
+                Random random = new Random(42);
+                double pageFlops = pageFlops(config);
+                double pageSeconds = timePages(model, base, config, pages, repeat, random);
+                double pagesPerSecond = pages / pageSeconds;
+                double pageGflops = pagesPerSecond * pageFlops / 1e9;
+                out.printf("pages: batch %d, %.3f s/batch, %.2f pages/s, %.1f GFLOP/page, %.1f GFLOP/s = %.2f x matmul"
+                        + " (transformers eager on this machine class: 1.45-1.58 pages/s, ~95 GFLOP/s)%n",
+                        pages, pageSeconds, pagesPerSecond, pageFlops / 1e9, pageGflops, pageGflops / matmul);
+
+                int queryLength = 25;
+                double querySeconds = timeQueries(model, base, config, queries, queryLength, repeat, random);
+                double queriesPerSecond = queries / querySeconds;
+                double queryGflops = queriesPerSecond * textFlops(config.vlmConfig().textConfig(), queryLength,
+                        config.embeddingDim()) / 1e9;
+                out.printf("queries: batch %d x %d tokens, %.4f s/batch, %.1f queries/s, %.1f GFLOP/s = %.2f x matmul"
+                        + " (transformers eager: 150-154 queries/s)%n",
+                        queries, queryLength, querySeconds, queriesPerSecond, queryGflops, queryGflops / matmul);
+            }
+        }
+        return 0;
+    }
+
+    /** Best-of-5 GFLOP/s of the decoder's largest matmul shape (the fused gate/up projection of a page batch). */
+    static double matmulGflops(NDManager base, long rows, GemmaConfig t) {
+        try (NDManager m = base.newSubManager()) {
+            NDArray a = m.randomUniform(-1f, 1f, new Shape(rows, t.hiddenSize()), DataType.FLOAT32);
+            NDArray b = m.randomUniform(-1f, 1f, new Shape(t.hiddenSize(), 2L * t.intermediateSize()),
+                    DataType.FLOAT32);
+            double flops = 2.0 * rows * t.hiddenSize() * 2L * t.intermediateSize();
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < 6; i++) {
+                long t0 = System.nanoTime();
+                a.matMul(b).close();
+                double s = (System.nanoTime() - t0) / 1e9;
+                if (i > 0) {
+                    best = Math.min(best, s);
+                }
+            }
+            return flops / best / 1e9;
+        }
+    }
+
+    /** Median seconds per page batch (after one warm-up batch). */
+    static double timePages(ColPaliForRetrieval model, NDManager base, ColPaliConfig config, int pages, int repeat,
+            Random random) {
+        PaliGemmaConfig vlm = config.vlmConfig();
+        int size = vlm.visionConfig().imageSize();
+        int n = vlm.numImageTokens();
+        int length = n + PROMPT_TAIL;
+        long[] ids = new long[pages * length];
+        for (int p = 0; p < pages; p++) {
+            for (int s = 0; s < length; s++) {
+                ids[p * length + s] = s < n ? vlm.imageTokenIndex() : s == n ? 2 : 3 + random.nextInt(200);
+            }
+        }
+        long[] mask = new long[ids.length];
+        Arrays.fill(mask, 1);
+        float[] pixels = new float[pages * 3 * size * size];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = random.nextFloat() * 2 - 1;
+        }
+        double[] seconds = new double[repeat];
+        for (int r = -1; r < repeat; r++) {
+            try (NDManager batch = base.newSubManager()) {
+                long t0 = System.nanoTime();
+                NDArray px = batch.create(pixels, new Shape(pages, 3, size, size));
+                NDArray in = batch.create(ids, new Shape(pages, length));
+                NDArray am = batch.create(mask, new Shape(pages, length));
+                model.forward(px, in, am).toFloatArray();
+                if (r >= 0) {
+                    seconds[r] = (System.nanoTime() - t0) / 1e9;
+                }
+            }
+        }
+        return median(seconds);
+    }
+
+    /** Median seconds per query batch (after two warm-up batches); ids are random ordinary tokens. */
+    static double timeQueries(ColPaliForRetrieval model, NDManager base, ColPaliConfig config, int queries,
+            int length, int repeat, Random random) {
+        long[] ids = new long[queries * length];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = i % length == 0 ? 2 : 3 + random.nextInt(200);
+        }
+        long[] mask = new long[ids.length];
+        Arrays.fill(mask, 1);
+        int runs = Math.max(repeat, 10);
+        double[] seconds = new double[runs];
+        for (int r = -2; r < runs; r++) {
+            try (NDManager batch = base.newSubManager()) {
+                long t0 = System.nanoTime();
+                NDArray in = batch.create(ids, new Shape(queries, length));
+                NDArray am = batch.create(mask, new Shape(queries, length));
+                model.forwardText(in, am).toFloatArray();
+                if (r >= 0) {
+                    seconds[r] = (System.nanoTime() - t0) / 1e9;
+                }
+            }
+        }
+        return median(seconds);
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    /** Multiply-add FLOPs (2 per MAC) of one page: vision tower, projector, decoder over numImageTokens + tail. */
+    static double pageFlops(ColPaliConfig config) {
+        SiglipVisionConfig v = config.vlmConfig().visionConfig();
+        double n = v.numPatches();
+        double d = v.hiddenSize();
+        double patchEmbed = 2 * n * v.numChannels() * v.patchSize() * v.patchSize() * d;
+        double perLayer = 2 * n * d * 3 * d // q, k, v
+                + 2 * 2 * n * n * d // scores and context
+                + 2 * n * d * d // out_proj
+                + 2 * 2 * n * d * v.intermediateSize(); // fc1, fc2
+        double projector = 2 * n * d * config.vlmConfig().projectionDim();
+        return patchEmbed + v.numHiddenLayers() * perLayer + projector
+                + textFlops(config.vlmConfig().textConfig(), config.vlmConfig().numImageTokens() + PROMPT_TAIL,
+                        config.embeddingDim());
+    }
+
+    /** Decoder + projection head FLOPs for one sequence of {@code s} tokens. */
+    static double textFlops(GemmaConfig t, int s, int embeddingDim) {
+        double h = t.hiddenSize();
+        double perLayer = 2.0 * s * h * (t.queryDim() + 2.0 * t.keyValueDim()) // q, k, v
+                + 2 * 2.0 * s * s * t.queryDim() // scores and context over all query heads
+                + 2.0 * s * t.queryDim() * h // o_proj
+                + 2 * 3.0 * s * h * t.intermediateSize(); // gate, up, down
+        return t.numHiddenLayers() * perLayer + 2.0 * s * h * embeddingDim;
+    }
+}

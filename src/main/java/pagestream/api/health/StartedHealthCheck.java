@@ -1,0 +1,24 @@
+package pagestream.api.health;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Startup;
+
+/**
+ * Start-up check: Kafka Streams has been RUNNING once (the model and store are up before it is created). Until then
+ * an orchestrator should wait rather than apply liveness, since the first start restores state and may take long.
+ */
+@Startup
+@ApplicationScoped
+public class StartedHealthCheck implements HealthCheck {
+
+    @Inject
+    StreamsStateListener streams;
+
+    @Override
+    public HealthCheckResponse call() {
+        return HealthCheckResponse.named("kafka-streams-started").status(streams.hasRun()).build();
+    }
+}

@@ -1,0 +1,146 @@
+package pagestream.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import pagestream.model.checkpoint.Checkpoints;
+import pagestream.model.checkpoint.Weights;
+import pagestream.model.colpali.ColPaliConfig;
+import pagestream.model.colpali.ColPaliForRetrieval;
+import pagestream.model.processor.ColPaliProcessor;
+import pagestream.model.processor.RgbImage;
+import pagestream.model.processor.TokenBatch;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A loaded ColPali checkpoint: processor + model, pages and queries in, multi-vectors out. Calls are serialised
+ * (one forward pass at a time); each batch runs in its own {@link NDManager} scope that is closed before the call
+ * returns, so no native memory outlives a call.
+ */
+public final class ColPaliModel implements AutoCloseable {
+
+    private final String id;
+    private final ModelOptions options;
+    private final ColPaliConfig config;
+    private final NDManager manager;
+    private final ColPaliProcessor processor;
+    private final ColPaliForRetrieval model;
+
+    private ColPaliModel(String id, ModelOptions options, ColPaliConfig config, NDManager manager,
+            ColPaliProcessor processor, ColPaliForRetrieval model) {
+        this.id = id;
+        this.options = options;
+        this.config = config;
+        this.manager = manager;
+        this.processor = processor;
+        this.model = model;
+    }
+
+    /**
+     * Loads {@code config.json}, the safetensors weights (any layout {@link Checkpoints} reads) and
+     * {@code tokenizer.json} from {@code dir}.
+     */
+    public static ColPaliModel load(Path dir, ModelOptions options) {
+        ColPaliConfig config = ColPaliConfig.load(dir);
+        ai.djl.Device device = options.device().resolve();
+        DataType dtype = options.dtype().resolve(device);
+        NDManager manager = NDManager.newBaseManager(device);
+        ColPaliProcessor processor = null;
+        try {
+            processor = ColPaliProcessor.create(dir.resolve("tokenizer.json"),
+                    config.vlmConfig().visionConfig().imageSize(), config.vlmConfig().numImageTokens());
+            if (processor.imageTokenId() != config.vlmConfig().imageTokenIndex()) {
+                throw new ModelConfigException(dir.resolve("tokenizer.json") + " gives <image> id "
+                        + processor.imageTokenId() + " but config.json vlm_config.image_token_index is "
+                        + config.vlmConfig().imageTokenIndex());
+            }
+            ColPaliForRetrieval model;
+            try (Weights weights = Checkpoints.open(dir)) {
+                model = ColPaliForRetrieval.load(config, weights, manager, dtype);
+            }
+            String name = options.id() != null ? options.id() : dir.toAbsolutePath().normalize().getFileName().toString();
+            return new ColPaliModel(name, options, config, manager, processor, model);
+        } catch (RuntimeException e) {
+            if (processor != null) {
+                processor.close();
+            }
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** The model's name (the options' id, else the checkpoint directory's name). */
+    public String id() {
+        return id;
+    }
+
+    public int embeddingDim() {
+        return config.embeddingDim();
+    }
+
+    /** Square input side in pixels (448 for ColPali v1.x). */
+    public int imageSize() {
+        return config.vlmConfig().visionConfig().imageSize();
+    }
+
+    public ColPaliConfig config() {
+        return config;
+    }
+
+    public ColPaliProcessor processor() {
+        return processor;
+    }
+
+    /** One multi-vector per page (every position of the page prompt: image patches, bos, prompt, newline). */
+    public synchronized List<MultiVector> embedImages(List<RgbImage> images) {
+        List<MultiVector> out = new ArrayList<>(images.size());
+        for (int from = 0; from < images.size(); from += options.maxBatch()) {
+            List<RgbImage> chunk = images.subList(from, Math.min(images.size(), from + options.maxBatch()));
+            out.addAll(embedTensors(processor.pixelValues(chunk), processor.pageInputs(chunk.size())).multiVectors());
+        }
+        return out;
+    }
+
+    /** One multi-vector per query, padding rows removed. */
+    public synchronized List<MultiVector> embedQueries(List<String> queries) {
+        List<MultiVector> out = new ArrayList<>(queries.size());
+        for (int from = 0; from < queries.size(); from += options.maxBatch()) {
+            List<String> chunk = queries.subList(from, Math.min(queries.size(), from + options.maxBatch()));
+            out.addAll(embedTensors(null, processor.queryInputs(chunk)).multiVectors());
+        }
+        return out;
+    }
+
+    /**
+     * The forward pass on ready-made inputs (no chunking): {@code pixelValues} {@code [N, 3, S, S]} float32
+     * channels-first or null, whose N·numImageTokens must match the {@code <image>} ids in {@code tokens}.
+     */
+    public synchronized EmbeddingBatch embedTensors(float[] pixelValues, TokenBatch tokens) {
+        int s = imageSize();
+        long perImage = 3L * s * s;
+        if (pixelValues != null && (pixelValues.length == 0 || pixelValues.length % perImage != 0)) {
+            throw new IllegalArgumentException("pixel_values has " + pixelValues.length
+                    + " floats, not a whole number of [3, " + s + ", " + s + "] images");
+        }
+        try (NDManager batch = manager.newSubManager()) {
+            NDArray pixels = pixelValues == null ? null
+                    : batch.create(pixelValues, new Shape(pixelValues.length / perImage, 3, s, s));
+            Shape tokenShape = new Shape(tokens.batch(), tokens.length());
+            NDArray ids = batch.create(tokens.inputIds(), tokenShape);
+            NDArray mask = batch.create(tokens.attentionMask(), tokenShape);
+            float[] data = model.forward(pixels, ids, mask).toFloatArray();
+            return new EmbeddingBatch(tokens.batch(), tokens.length(), embeddingDim(), data, tokens.attentionMask());
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        model.close();
+        processor.close();
+        manager.close();
+    }
+}

@@ -1,0 +1,193 @@
+package pagestream.model.processor;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.contentstream.operator.Operator;
+import org.apache.pdfbox.cos.COSBase;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.PDPage;
+import org.apache.pdfbox.pdmodel.common.PDRectangle;
+import org.apache.pdfbox.pdmodel.encryption.InvalidPasswordException;
+import org.apache.pdfbox.rendering.PDFRenderer;
+import org.apache.pdfbox.rendering.PageDrawer;
+import org.apache.pdfbox.rendering.PageDrawerParameters;
+
+/**
+ * PDF bytes to one {@link RgbImage} per page with Apache PDFBox, under limits fit for untrusted input.
+ *
+ * <ul>
+ *   <li>Resolution: {@code dpi} (150 by default, what the reference renderings used; a Letter/A4 page is then
+ *       about 1240-1275 px wide, well above a 448 px model input on its shorter side).</li>
+ *   <li>{@code maxPages}: a longer document is refused ({@code too_many_pages}) before any page is rendered.</li>
+ *   <li>{@code maxPixelsPerPage}: a page that would exceed it at {@code dpi} (a poster, a 200-inch "page") is
+ *       rendered at the largest lower resolution that fits; the model only sees 448 x 448 of it anyway.</li>
+ *   <li>{@code maxRenderTime}: a deadline for the whole document, checked before every content-stream operator
+ *       (the page drawer throws when it has passed) and between pages, so a pathological content stream stops
+ *       within one operator ({@code render_timeout}). A single huge embedded image is one operator: its decode
+ *       is bounded by the pixel limits of PDFBox's image decoding, not by this deadline.</li>
+ *   <li>A document that needs a password is refused ({@code encrypted_pdf}); one encrypted with an empty user
+ *       password (permissions only) renders, as in other viewers. Unparseable bytes are {@code corrupt_pdf}.</li>
+ * </ul>
+ * Thread-safe: every call loads its own document.
+ */
+public final class PdfRenderer {
+
+    public static final float DEFAULT_DPI = 150f;
+    private static final float POINTS_PER_INCH = 72f;
+
+    private final float dpi;
+    private final int maxPages;
+    private final long maxPixelsPerPage;
+    private final Duration maxRenderTime;
+
+    /** Receives rendered pages one at a time, so a caller can shrink each before the next is rendered. */
+    @FunctionalInterface
+    public interface PageSink {
+        void accept(int pageIndex, int pageCount, RgbImage page);
+    }
+
+    public PdfRenderer(float dpi, int maxPages, long maxPixelsPerPage, Duration maxRenderTime) {
+        if (!(dpi > 0) || maxPages <= 0 || maxPixelsPerPage <= 0 || maxRenderTime.isNegative()
+                || maxRenderTime.isZero()) {
+            throw new IllegalArgumentException("PDF render limits must be positive: dpi " + dpi + ", maxPages "
+                    + maxPages + ", maxPixelsPerPage " + maxPixelsPerPage + ", maxRenderTime " + maxRenderTime);
+        }
+        this.dpi = dpi;
+        this.maxPages = maxPages;
+        this.maxPixelsPerPage = maxPixelsPerPage;
+        this.maxRenderTime = maxRenderTime;
+    }
+
+    /** All pages in order. Holds every full-resolution page at once: prefer {@link #render(byte[], PageSink)}. */
+    public List<RgbImage> render(byte[] pdf) {
+        List<RgbImage> pages = new ArrayList<>();
+        render(pdf, (index, count, page) -> pages.add(page));
+        return pages;
+    }
+
+    /** Renders page after page into {@code sink}; returns the page count. */
+    public int render(byte[] pdf, PageSink sink) {
+        long deadline = System.nanoTime() + maxRenderTime.toNanos();
+        try (PDDocument document = load(pdf)) {
+            int pageCount = document.getNumberOfPages();
+            if (pageCount > maxPages) {
+                throw new ImageDecodeException(ImageDecodeException.Reason.TOO_MANY_PAGES,
+                        "PDF has " + pageCount + " pages, more than the limit of " + maxPages);
+            }
+            if (pageCount == 0) {
+                throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT_PDF, "PDF has no pages");
+            }
+            PDFRenderer renderer = new DeadlineRenderer(document, deadline);
+            for (int i = 0; i < pageCount; i++) {
+                sink.accept(i, pageCount, renderPage(renderer, document, i, deadline));
+            }
+            return pageCount;
+        } catch (IOException e) {
+            // only close() is left to fail here; the pages were delivered
+            throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT_PDF,
+                    "cannot close PDF: " + e.getMessage(), e);
+        }
+    }
+
+    private RgbImage renderPage(PDFRenderer renderer, PDDocument document, int index, long deadline) {
+        try {
+            checkDeadline(deadline);
+            PageRaster target = pageRaster(document.getPage(index));
+            BufferedImage image = new BufferedImage(target.width(), target.height(), BufferedImage.TYPE_INT_RGB);
+            Graphics2D graphics = image.createGraphics();
+            try {
+                graphics.setBackground(Color.WHITE);
+                graphics.clearRect(0, 0, target.width(), target.height());
+                renderer.renderPageToGraphics(index, graphics, target.scale());
+            } finally {
+                graphics.dispose();
+            }
+            return RasterToRgb.convert(image);
+        } catch (DeadlinePassed e) {
+            throw new ImageDecodeException(ImageDecodeException.Reason.RENDER_TIMEOUT,
+                    "PDF rendering took longer than " + maxRenderTime + " (stopped in page " + (index + 1) + ")");
+        } catch (IOException | RuntimeException e) {
+            throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT_PDF,
+                    "cannot render PDF page " + (index + 1) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static PDDocument load(byte[] pdf) {
+        if (pdf == null || pdf.length == 0) {
+            throw new ImageDecodeException(ImageDecodeException.Reason.EMPTY, "no PDF bytes");
+        }
+        try {
+            return Loader.loadPDF(pdf);
+        } catch (InvalidPasswordException e) {
+            throw new ImageDecodeException(ImageDecodeException.Reason.ENCRYPTED_PDF,
+                    "PDF is encrypted and needs a password", e);
+        } catch (IOException | RuntimeException e) {
+            throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT_PDF,
+                    "not a readable PDF (" + pdf.length + " bytes): " + e.getMessage(), e);
+        }
+    }
+
+    /** The pixel size and scale (pixels per point) a page is rendered at. */
+    record PageRaster(int width, int height, float scale) {
+    }
+
+    /**
+     * {@code ceil(points * dpi / 72)} per side, like poppler's {@code pdftoppm} that made the reference renderings
+     * (a Letter page at 150 dpi is 1275 x 1650); a page over the pixel budget gets the largest scale that fits it.
+     */
+    PageRaster pageRaster(PDPage page) {
+        PDRectangle box = page.getCropBox();
+        boolean quarterTurn = Math.floorMod(page.getRotation(), 180) == 90;
+        double width = quarterTurn ? box.getHeight() : box.getWidth();
+        double height = quarterTurn ? box.getWidth() : box.getHeight();
+        double scale = dpi / POINTS_PER_INCH;
+        int pixelsWide = (int) Math.max(Math.ceil(width * scale), 1);
+        int pixelsHigh = (int) Math.max(Math.ceil(height * scale), 1);
+        if ((long) pixelsWide * pixelsHigh > maxPixelsPerPage) {
+            scale = Math.sqrt(maxPixelsPerPage / (width * height));
+            pixelsWide = (int) Math.max(Math.floor(width * scale), 1);
+            pixelsHigh = (int) Math.max(Math.floor(height * scale), 1);
+        }
+        return new PageRaster(pixelsWide, pixelsHigh, (float) scale);
+    }
+
+    private static void checkDeadline(long deadline) {
+        if (System.nanoTime() - deadline > 0) {
+            throw new DeadlinePassed();
+        }
+    }
+
+    /** Unwinds PDFBox's drawing from inside a content stream; unchecked so no operator handler swallows it. */
+    private static final class DeadlinePassed extends RuntimeException {
+        DeadlinePassed() {
+            super("render deadline passed", null, false, false);
+        }
+    }
+
+    private static final class DeadlineRenderer extends PDFRenderer {
+        private final long deadline;
+
+        DeadlineRenderer(PDDocument document, long deadline) {
+            super(document);
+            this.deadline = deadline;
+        }
+
+        @Override
+        protected PageDrawer createPageDrawer(PageDrawerParameters parameters) throws IOException {
+            return new PageDrawer(parameters) {
+                @Override
+                protected void processOperator(Operator operator, List<COSBase> operands) throws IOException {
+                    checkDeadline(deadline);
+                    super.processOperator(operator, operands);
+                }
+            };
+        }
+    }
+}
