@@ -138,6 +138,11 @@ final class AppConfig {
                 || ADMIN_NAMES.contains(key);
     }
 
+    /** A setting from the mounted config file, else the built-in application.properties (no typed default). */
+    static String setting(Properties mounted, String name) {
+        return mounted.getProperty(name, BUILT_IN.getProperty(name));
+    }
+
     /** Problems with one entry of a config file the manifests mount; empty when the app knows the property. */
     static List<String> checkProperty(String name, String value) {
         if (name.startsWith("pagestream.")) {
@@ -151,8 +156,11 @@ final class AppConfig {
             return isKafkaStreamsProperty(name.substring("kafka-streams.".length())) ? List.of()
                     : List.of(name + ": not a Kafka Streams, producer, consumer or admin property");
         }
-        if (name.equals("kafka.bootstrap.servers")) {
-            return List.of();
+        if (name.startsWith("kafka.")) {
+            // The Kafka client extension hands every kafka.* setting to the app's admin client.
+            String key = name.substring("kafka.".length());
+            return ADMIN_NAMES.contains(key) || PRODUCER_NAMES.contains(key) || CONSUMER_NAMES.contains(key) ? List.of()
+                    : List.of(name + ": not a Kafka client property");
         }
         ConfigMappingProperties.Property property = QUARKUS.get(name);
         if (property == null) {

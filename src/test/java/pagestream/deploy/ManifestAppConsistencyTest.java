@@ -5,7 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.apache.kafka.clients.admin.NewTopic;
+import pagestream.PageStreamConfig;
+import pagestream.kafka.PageStreamTopics;
 
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -30,6 +34,18 @@ class ManifestAppConsistencyTest {
 
     /** Per the event contract: the app consumes these two topics and produces to the others. */
     private static final Set<String> INPUT_TOPIC_PROPERTIES = Set.of("pagestream.topics.pages", "pagestream.topics.queries");
+
+    /** The Hugging Face variables the app's hub client reads (string literals of its environment lookups). */
+    private static final Set<String> HUB_ENV = hubEnvironment();
+
+    private static Set<String> hubEnvironment() {
+        Set<String> names = new HashSet<>();
+        Matcher m = Pattern.compile("env\\.get\\(\"(HF_[A-Z_]+)\"\\)").matcher(Repo.read("src/main/java/pagestream/model/hub/HubOptions.java"));
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        return names;
+    }
 
     private static final List<ObjectNode> GPU = Manifests.overlay("gpu");
     private static final List<ObjectNode> CPU = Manifests.overlay("cpu");
@@ -86,12 +102,37 @@ class ManifestAppConsistencyTest {
             assertThat(topicLong(queryTopic, "max.message.bytes")).as(queryTopic).isGreaterThanOrEqualTo(maxQuery + recordOverhead);
         }
         // The app's producer writes dead letters as large as page events.
-        long producerMax = Long.parseLong(Manifests.mountedConfig(GPU).getProperty("kafka-streams.producer.max.request.size"));
+        long producerMax = Long.parseLong(AppConfig.setting(Manifests.mountedConfig(GPU), "kafka-streams.producer.max.request.size"));
         assertThat(producerMax).isGreaterThanOrEqualTo(topicLong(topics.get("pagestream.topics.pages-dlq"), "max.message.bytes"));
         // Pages: the corpus, compacted by document so a new model version can replay it. Queries and replies: short-lived.
         assertThat(topic(topics.get("pagestream.topics.pages")).path("spec").path("config").path("cleanup.policy").asText()).contains("compact");
         for (String shortLived : List.of(topics.get("pagestream.topics.queries"), topics.get("pagestream.topics.replies"))) {
             assertThat(topicLong(shortLived, "retention.ms")).as(shortLived).isBetween(60_000L, Duration.ofDays(1).toMillis());
+        }
+    }
+
+    @Test
+    void strimziTopicsAreAtLeastWhatTheAppWouldCreateItself() {
+        PageStreamConfig.Topics topics = (PageStreamConfig.Topics) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {PageStreamConfig.Topics.class}, (proxy, method, args) -> {
+                    String value = effective(GPU, "pagestream.topics." + ConfigMappingProperties.kebab(method.getName()));
+                    return method.getReturnType() == int.class ? Integer.valueOf(value)
+                            : method.getReturnType() == short.class ? (Object) Short.valueOf(value) : value;
+                });
+        int maxMessageBytes = Integer.parseInt(effective(GPU, "pagestream.limits.max-message-bytes"));
+        List<NewTopic> wanted = PageStreamTopics.required(topics, maxMessageBytes);
+        assertThat(wanted).hasSize(ofKind(KAFKA, "KafkaTopic").size());
+        for (NewTopic appTopic : wanted) {
+            JsonNode spec = topic(appTopic.name()).path("spec");
+            assertThat(spec.path("partitions").asInt()).as(appTopic.name()).isEqualTo(appTopic.numPartitions());
+            assertThat((short) spec.path("replicas").asInt()).isEqualTo(appTopic.replicationFactor());
+            appTopic.configs().forEach((key, value) -> {
+                if (key.equals("max.message.bytes")) {
+                    assertThat(spec.path("config").path(key).asLong()).as(appTopic.name() + " " + key).isGreaterThanOrEqualTo(Long.parseLong(value));
+                } else {
+                    assertThat(spec.path("config").path(key).asText()).as(appTopic.name() + " " + key).isEqualTo(value);
+                }
+            });
         }
     }
 
@@ -106,7 +147,10 @@ class ManifestAppConsistencyTest {
         topics(GPU).values().forEach(t -> expected.add("topic literal " + t));
         expected.add("topic prefix " + appId + "-");
         expected.add("group literal " + appId);
-        expected.add("transactionalId prefix " + appId + "-");
+        // Exactly-once processing writes in transactions whose ids start with the application id.
+        if (AppConfig.setting(Manifests.mountedConfig(GPU), "kafka-streams.processing.guarantee").startsWith("exactly_once")) {
+            expected.add("transactionalId prefix " + appId + "-");
+        }
         Map<String, Set<String>> granted = new LinkedHashMap<>();
         for (JsonNode acl : user.path("spec").path("authorization").path("acls")) {
             JsonNode r = acl.path("resource");
@@ -149,6 +193,10 @@ class ManifestAppConsistencyTest {
         assertThat(config.getProperty("kafka-streams.sasl.mechanism")).isEqualTo("SCRAM-SHA-512");
         assertThat(config.getProperty("kafka-streams.sasl.jaas.config"))
                 .contains("username=\"${KAFKA_USERNAME}\"").contains("password=\"${KAFKA_PASSWORD}\"");
+        for (String key : List.of("security.protocol", "sasl.mechanism", "sasl.jaas.config", "ssl.truststore.type", "ssl.truststore.location")) {
+            assertThat(config.getProperty("kafka." + key)).as("the admin client connects like Kafka Streams: " + key)
+                    .isEqualTo(config.getProperty("kafka-streams." + key));
+        }
         assertThat(env).containsEntry("KAFKA_USERNAME", userName).containsEntry("KAFKA_PASSWORD", "secret:" + userName + "/password");
 
         // The truststore file is the cluster CA Secret's ca.crt, mounted where the config says.
@@ -250,6 +298,46 @@ class ManifestAppConsistencyTest {
         assertThat(endpoint.path("path").asText()).isEqualTo(AppEndpoints.metrics());
     }
 
+    @Test
+    void alertsUseMetricsTheAppExportsAndItsTopicsAndGroup() {
+        // Prometheus names of the app's meters, from their builders in pagestream.api.Metrics.
+        Set<String> exported = new HashSet<>();
+        Matcher meter = Pattern.compile("(Counter|Timer|DistributionSummary|Gauge)\\.builder\\(\"([a-z.]+)\"")
+                .matcher(Repo.read("src/main/java/pagestream/api/Metrics.java"));
+        while (meter.find()) {
+            String base = meter.group(2).replace('.', '_');
+            switch (meter.group(1)) {
+                case "Counter" -> exported.add(base + "_total");
+                case "Timer" -> List.of("_seconds_bucket", "_seconds_sum", "_seconds_count", "_seconds_max").forEach(x -> exported.add(base + x));
+                case "DistributionSummary" -> List.of("_bucket", "_sum", "_count", "_max").forEach(x -> exported.add(base + x));
+                default -> exported.add(base);
+            }
+        }
+        assertThat(exported).contains("pagestream_pages_ingested_total", "pagestream_dlq_total");
+        JsonNode rule = one(GPU, "PrometheusRule", Manifests.DEPLOYMENT);
+        String appId = AppConfig.applicationId();
+        String pagesTopic = effective(GPU, "pagestream.topics.pages");
+        for (JsonNode group : rule.path("spec").path("groups")) {
+            for (JsonNode alert : group.path("rules")) {
+                String expr = alert.path("expr").asText();
+                Matcher used = Pattern.compile("\\bpagestream_[a-z_]+").matcher(expr);
+                while (used.find()) {
+                    assertThat(exported).as(alert.path("alert").asText() + " uses " + used.group()).contains(used.group());
+                }
+                assertThat(expr).as("jobs are named after the Service the ServiceMonitor scrapes")
+                        .doesNotContainPattern("job=\"(?!" + Manifests.DEPLOYMENT + "\")");
+                Matcher groupLabel = Pattern.compile("consumergroup=\"([^\"]+)\"").matcher(expr);
+                while (groupLabel.find()) {
+                    assertThat(groupLabel.group(1)).isEqualTo(appId);
+                }
+                Matcher topicLabel = Pattern.compile("topic=\"([^\"]+)\"").matcher(expr);
+                while (topicLabel.find()) {
+                    assertThat(topicLabel.group(1)).isEqualTo(pagesTopic);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"cpu", "gpu"})
     void everySettingThePodGetsIsARealPropertyOfTheApp(String name) {
@@ -272,9 +360,9 @@ class ManifestAppConsistencyTest {
             for (Map.Entry<String, String> var : env.entrySet()) {
                 String property = knownEnv.get(var.getKey());
                 boolean usedByConfigFile = containerName.equals(CONTAINER) && referencedByConfig.contains(var.getKey());
-                assertThat(property != null || usedByConfigFile)
-                        .as(containerName + ": " + var.getKey() + " maps to no property of the app and no ${...} of its config file")
-                        .isTrue();
+                assertThat(property != null || usedByConfigFile || HUB_ENV.contains(var.getKey()))
+                        .as(containerName + ": " + var.getKey() + " maps to no property of the app, no ${...} of its config"
+                                + " file and no variable the hub client reads").isTrue();
                 if (property != null) {
                     assertThat(config.containsKey(property)).as(property + " set twice (env and config file)").isFalse();
                     if (!var.getValue().contains(":") || property.endsWith("timeout")) {
@@ -296,6 +384,24 @@ class ManifestAppConsistencyTest {
         int grace = podSpec(overlay).path("terminationGracePeriodSeconds").asInt();
         assertThat(shutdown.toSeconds()).isPositive();
         assertThat(grace).as("grace period leaves time after the app's own shutdown timeout").isGreaterThan((int) shutdown.toSeconds() + 10);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"cpu", "gpu"})
+    void kafkaStreamsStateLivesOnTheDataVolume(String name) {
+        List<ObjectNode> overlay = overlay(name);
+        String dataDir = Dockerfiles.finalStageEnv(name.equals("gpu") ? "docker/Dockerfile.cuda" : "docker/Dockerfile.cpu")
+                .get("PAGESTREAM_DATA_DIR");
+        String stateDir = AppConfig.setting(Manifests.mountedConfig(overlay), "kafka-streams.state.dir")
+                .replace("${pagestream.data-dir:./data}", dataDir);
+        JsonNode data = null;
+        for (JsonNode v : podSpec(overlay).path("volumes")) {
+            if (v.has("emptyDir") && stateDir.startsWith(mountPath(container(overlay, CONTAINER), v.path("name").asText()) + "/")) {
+                data = v;
+            }
+        }
+        assertThat(data).as("state dir " + stateDir + " on an emptyDir (the root filesystem is read-only)").isNotNull();
+        assertThat(container(overlay, CONTAINER).path("securityContext").path("readOnlyRootFilesystem").asBoolean()).isTrue();
     }
 
     @Test
@@ -360,6 +466,9 @@ class ManifestAppConsistencyTest {
         assertThat(effective(GPU, "pagestream.store.type")).isEqualTo("qdrant");
         assertThat(Repo.read("k8s/qdrant/values.yaml")).contains("helm install " + effective(GPU, "pagestream.store.qdrant.host") + " ");
         assertThat(effective(GPU, "pagestream.store.qdrant.port")).isEqualTo("6334");
+        long serverLimit = values.path("config").path("service").path("max_request_size_mb").asLong(32) << 20;
+        assertThat(Long.parseLong(effective(GPU, "pagestream.store.qdrant.max-request-bytes")))
+                .as("the app's upserts fit Qdrant's request limit").isLessThanOrEqualTo(serverLimit);
 
         JsonNode apiKeyEnv = null;
         for (JsonNode e : values.path("env")) {

@@ -80,7 +80,7 @@ final class LoraAdapter {
         Path baseDir = resolveBase.apply(baseName);
         if (baseDir == null || !Files.isDirectory(baseDir)) {
             throw new CheckpointException(where + ": base checkpoint '" + baseName + "' resolved to " + baseDir
-                    + ", which is not a directory");
+                    + ", which is not a directory (a hub id needs a resolver that downloads it, e.g. ModelSource)");
         }
         if (Files.exists(baseDir.resolve(CONFIG_FILE))) {
             throw new CheckpointException(where + ": base checkpoint " + baseDir + " is itself an adapter");

@@ -176,6 +176,14 @@ public final class SafetensorsFile implements AutoCloseable {
             return ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
         }
         try {
+            // Reading a mapping past the end of a file that shrank since open (a download rewriting it) would
+            // fault inside the copy loops; one size check per tensor turns that into a message instead.
+            long size = channel.size();
+            if (info.fileOffset() + info.byteLength() > size) {
+                throw new CheckpointException("truncated safetensors file " + path + ": it shrank to " + size
+                        + " bytes since it was opened; tensor '" + info.name() + "' " + info.describe()
+                        + " ends at byte " + (info.fileOffset() + info.byteLength()));
+            }
             return channel.map(FileChannel.MapMode.READ_ONLY, info.fileOffset(), info.byteLength())
                     .order(ByteOrder.LITTLE_ENDIAN);
         } catch (IOException e) {

@@ -57,7 +57,9 @@ public final class EmbeddedMultiVectorStore implements MultiVectorStore {
     private final List<StoredPage> pages = new ArrayList<>();
     private final Map<UUID, Integer> slots = new HashMap<>();
     private long liveBytes;
-    private StoreLog log;
+    /** Set once by open or ensureCollection (under writeLock); read without it so searches never wait for a writer's fsync. */
+    private volatile StoreLog log;
+    private volatile boolean closed;
 
     private EmbeddedMultiVectorStore(Path dir, FileChannel lockChannel, FileLock lock, int scanThreads) {
         this.dir = dir;
@@ -238,9 +240,8 @@ public final class EmbeddedMultiVectorStore implements MultiVectorStore {
 
     @Override
     public boolean isReachable() {
-        synchronized (writeLock) {
-            return lock.isValid() && (log == null || log.isWritable());
-        }
+        StoreLog current = log;
+        return !closed && lock.isValid() && (current == null || current.isWritable());
     }
 
     /** Rewrites the log with only the live pages now (normally automatic, see the class comment). */
@@ -252,13 +253,13 @@ public final class EmbeddedMultiVectorStore implements MultiVectorStore {
 
     /** Bytes of the log on disk (tests and metrics). */
     public long logBytes() {
-        synchronized (writeLock) {
-            return log == null ? 0 : log.size();
-        }
+        StoreLog current = log;
+        return current == null ? 0 : current.size();
     }
 
     @Override
     public void close() {
+        closed = true;
         scanPool.shutdownNow();
         synchronized (writeLock) {
             if (log != null) {
@@ -390,12 +391,14 @@ public final class EmbeddedMultiVectorStore implements MultiVectorStore {
     }
 
     private StoreLog requireLog() {
-        synchronized (writeLock) {
-            if (log == null) {
-                throw new IllegalStateException("embedded store " + dir + " has no collection yet: call ensureCollection(dim) first");
-            }
-            return log;
+        if (closed) {
+            throw new IllegalStateException("embedded store " + dir + " is closed");
         }
+        StoreLog current = log;
+        if (current == null) {
+            throw new IllegalStateException("embedded store " + dir + " has no collection yet: call ensureCollection(dim) first");
+        }
+        return current;
     }
 
     private static void checkVectors(MultiVector v, int dim, String what) {

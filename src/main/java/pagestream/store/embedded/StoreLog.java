@@ -38,10 +38,10 @@ final class StoreLog implements AutoCloseable {
 
     private final Path file;
     private final int dim;
-    private FileChannel channel;
-    private long size;
+    private volatile FileChannel channel;
+    private volatile long size;
     /** Set when a failed append could not be rolled back: the tail is unknown, so no further write is safe. */
-    private String brokenBecause;
+    private volatile String brokenBecause;
 
     private StoreLog(Path file, int dim, FileChannel channel, long size) {
         this.file = file;
@@ -316,7 +316,7 @@ final class StoreLog implements AutoCloseable {
     static StoreException ioFailure(String action, Path file, IOException e) {
         String reason = e instanceof AccessDeniedException ? "permission denied (read-only directory or file?)"
                 : e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason()
-                : e.getMessage();
+                : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
         return new StoreException("embedded store " + action + " " + file + ": " + reason
                 + "; nothing from this operation was acknowledged", e);
     }

@@ -55,6 +55,16 @@ final class Payloads {
         return v == null || v.hasNullValue() ? null : v.getStringValue();
     }
 
+    /** The page number; a point without one was not written by PageStream. */
+    static int page(Map<String, Value> payload, String pointId) {
+        Value v = payload.get(PAGE);
+        if (v == null || !v.hasIntegerValue() || payload.get(DOC_ID) == null) {
+            throw new pagestream.store.StoreException("Qdrant point " + pointId
+                    + " has no doc_id/page payload: the collection holds points not written by PageStream");
+        }
+        return (int) v.getIntegerValue();
+    }
+
     static String metadataJson(Map<String, Value> payload) {
         Value v = payload.get(METADATA);
         return v == null || v.hasNullValue() ? null : MetadataJson.write(toJson(v));

@@ -270,7 +270,7 @@ public final class QdrantMultiVectorStore implements MultiVectorStore {
         for (ScoredPoint p : points) {
             Map<String, Value> payload = p.getPayloadMap();
             hits.add(new SearchHit(UUID.fromString(p.getId().getUuid()), Payloads.string(payload, Payloads.DOC_ID),
-                    (int) payload.get(Payloads.PAGE).getIntegerValue(), p.getScore(),
+                    Payloads.page(payload, p.getId().getUuid()), p.getScore(),
                     Payloads.string(payload, Payloads.TENANT), Payloads.metadataJson(payload)));
         }
         return hits;
@@ -299,7 +299,7 @@ public final class QdrantMultiVectorStore implements MultiVectorStore {
         }
         String ingested = Payloads.string(payload, Payloads.INGESTED_AT);
         return Optional.of(new PagePoint(pointId, Payloads.string(payload, Payloads.DOC_ID),
-                (int) payload.get(Payloads.PAGE).getIntegerValue(), Payloads.string(payload, Payloads.TENANT),
+                Payloads.page(payload, pointId.toString()), Payloads.string(payload, Payloads.TENANT),
                 Payloads.metadataJson(payload), Payloads.string(payload, Payloads.CONTENT_SHA256),
                 Payloads.string(payload, Payloads.MODEL_ID), ingested == null ? null : Instant.parse(ingested),
                 toMultiVector(v)));

@@ -99,6 +99,23 @@ class CheckpointErrorsTest {
     }
 
     @Test
+    void fileTruncatedAfterItWasOpened() throws Exception {
+        Path f = dir.resolve("model.safetensors");
+        Files.copy(TestCheckpoints.TINY_A, f);
+        try (Weights weights = Checkpoints.open(dir)) {
+            try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+                raf.setLength(raf.length() / 2);
+            }
+            SafetensorsWeights stored = (SafetensorsWeights) weights;
+            // tensors in the lost half fail with a message; none faults inside the copy loops
+            assertThatThrownBy(() -> weights.names().forEach(stored::floats))
+                    .isInstanceOf(CheckpointException.class)
+                    .hasMessageContaining("shrank to")
+                    .hasMessageContaining(f.toString());
+        }
+    }
+
+    @Test
     void unsupportedDtypes() throws Exception {
         assertOpenFails(file("{\"w\": {\"dtype\": \"Q4_K\", \"shape\": [2], \"data_offsets\": [0, 1]}}", 1),
                 "unsupported dtype 'Q4_K' of tensor 'w'");
