@@ -100,6 +100,18 @@ class ModelSourceTest {
     }
 
     @Test
+    void refreshFallsBackToTheCacheWhenTheHubIsDown() {
+        Path cached = ModelSource.resolve("acme/tiny-a", options());
+        hub.close();
+
+        assertThat(ModelSource.resolve("acme/tiny-a", options().withRefresh(true))).isEqualTo(cached);
+        assertThat(log).anyMatch(line -> line.contains("unreachable") && line.contains("using the cached snapshot"));
+        assertThatThrownBy(() -> ModelSource.resolve("acme/other", options()))
+                .isInstanceOf(HubException.class)
+                .hasMessageContaining("Cannot reach the hub at " + hub.endpoint());
+    }
+
+    @Test
     void offlineModeUsesOnlyTheCache() {
         assertThatThrownBy(() -> ModelSource.resolve("acme/tiny-a", options().withOffline(true)))
                 .isInstanceOf(HubException.class)
