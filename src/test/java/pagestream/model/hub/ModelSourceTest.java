@@ -4,6 +4,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import pagestream.PageStreamConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -267,6 +268,24 @@ class ModelSourceTest {
         assertThat(set.endpoint()).hasToString("https://mirror.example");
         assertThat(set.token()).contains("hf_abc");
         assertThat(set.toString()).doesNotContain("hf_abc");
+    }
+
+    @Test
+    void pagestreamHubSettingsOverrideTheEnvironment() {
+        HubOptions options = HubOptions.from(new PageStreamConfig.Hub() {
+            @Override
+            public boolean offline() {
+                return true;
+            }
+
+            @Override
+            public Optional<Path> cacheDir() {
+                return Optional.of(Path.of("/models/hf"));
+            }
+        });
+
+        assertThat(options.offline()).isTrue();
+        assertThat(options.cacheDir()).isEqualTo(Path.of("/models/hf"));
     }
 
     @Test
