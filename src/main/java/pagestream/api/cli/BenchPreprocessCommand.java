@@ -103,17 +103,31 @@ public final class BenchPreprocessCommand extends ArgumentCommand {
             awtPages.add(ImageIO.read(new ByteArrayInputStream(bytes)));
         }
 
-        Rate pipelinePng = pagesPerSecond(png.size(), nanosPerRun,
-                i -> PixelValues.of(List.of(decoder.decode(png.get(i))), size).length);
-        Rate pipelineJpeg = pagesPerSecond(jpeg.size(), nanosPerRun,
-                i -> PixelValues.of(List.of(decoder.decode(jpeg.get(i))), size).length);
-        Rate decodeOnly = pagesPerSecond(png.size(), nanosPerRun, i -> decoder.decode(png.get(i)).width());
-        Rate resizeNormalise = pagesPerSecond(decoded.size(), nanosPerRun,
-                i -> PixelValues.of(List.of(decoded.get(i)), size).length);
-        Rate imageIoRead = pagesPerSecond(png.size(), nanosPerRun,
-                i -> readQuietly(png.get(i)).getWidth());
-        Rate java2dResize = pagesPerSecond(awtPages.size(), nanosPerRun,
-                i -> java2dBicubic(awtPages.get(i), size).getWidth());
+        List<Workload> workloads = List.of(
+                new Workload(png.size(), i -> PixelValues.of(List.of(decoder.decode(png.get(i))), size).length),
+                new Workload(jpeg.size(), i -> PixelValues.of(List.of(decoder.decode(jpeg.get(i))), size).length),
+                new Workload(png.size(), i -> decoder.decode(png.get(i)).width()),
+                new Workload(decoded.size(), i -> PixelValues.of(List.of(decoded.get(i)), size).length),
+                new Workload(png.size(), i -> readQuietly(png.get(i)).getWidth()),
+                new Workload(awtPages.size(), i -> java2dBicubic(awtPages.get(i), size).getWidth()));
+        // JIT-compile everything first, then measure in interleaved rounds and keep each workload's median,
+        // so that neither warm-up nor a burst of load from other processes favours one of them.
+        for (Workload workload : workloads) {
+            pagesPerSecond(workload, nanosPerRun / 2);
+        }
+        int rounds = 3;
+        Rate[][] rates = new Rate[workloads.size()][rounds];
+        for (int round = 0; round < rounds; round++) {
+            for (int w = 0; w < workloads.size(); w++) {
+                rates[w][round] = pagesPerSecond(workloads.get(w), nanosPerRun / rounds);
+            }
+        }
+        Rate pipelinePng = median(rates[0]);
+        Rate pipelineJpeg = median(rates[1]);
+        Rate decodeOnly = median(rates[2]);
+        Rate resizeNormalise = median(rates[3]);
+        Rate imageIoRead = median(rates[4]);
+        Rate java2dResize = median(rates[5]);
 
         out.println("  single thread, pages/s by thread CPU time (wall-clock in brackets; this machine is shared):");
         print(out, "PNG  pipeline (decode+RGB+resize+normalise)", pipelinePng);
@@ -144,23 +158,28 @@ public final class BenchPreprocessCommand extends ArgumentCommand {
         }
     }
 
-    /** Warms up for a quarter of the budget, then times whole passes over the pages until the budget is used. */
-    private static Rate pagesPerSecond(int pages, long nanos, IntUnaryOperator work) {
+    record Workload(int pages, IntUnaryOperator work) {
+    }
+
+    private static Rate median(Rate[] rates) {
+        Rate[] sorted = rates.clone();
+        java.util.Arrays.sort(sorted, java.util.Comparator.comparingDouble(Rate::cpu));
+        return sorted[sorted.length / 2];
+    }
+
+    /** Times whole passes over the workload's pages until {@code nanos} of wall-clock time have passed. */
+    private static Rate pagesPerSecond(Workload workload, long nanos) {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long sink = 0;
-        long warmEnd = System.nanoTime() + nanos / 4;
-        for (int i = 0; System.nanoTime() < warmEnd; i++) {
-            sink += work.applyAsInt(i % pages);
-        }
         long start = System.nanoTime();
         long cpuStart = threads.getCurrentThreadCpuTime();
         long done = 0;
-        while (System.nanoTime() - start < nanos) {
-            for (int i = 0; i < pages; i++) {
-                sink += work.applyAsInt(i);
+        do {
+            for (int i = 0; i < workload.pages(); i++) {
+                sink += workload.work().applyAsInt(i);
             }
-            done += pages;
-        }
+            done += workload.pages();
+        } while (System.nanoTime() - start < nanos);
         long cpu = threads.getCurrentThreadCpuTime() - cpuStart;
         long wall = System.nanoTime() - start;
         if (sink == 42) {

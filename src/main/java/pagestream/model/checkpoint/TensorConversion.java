@@ -72,6 +72,27 @@ final class TensorConversion {
         dst.position(dst.position() + n * 2);
     }
 
+    /** Writes float32 values as float32 or float16 (native order) into {@code dst}, whose position advances. */
+    static void write(float[] values, ByteBuffer dst, boolean float16) {
+        ByteBuffer out = dst.duplicate().order(ByteOrder.nativeOrder());
+        if (float16) {
+            ShortBuffer halves = out.asShortBuffer();
+            short[] chunk = new short[Math.min(CHUNK, values.length)];
+            for (int done = 0; done < values.length; ) {
+                int n = Math.min(chunk.length, values.length - done);
+                for (int j = 0; j < n; j++) {
+                    chunk[j] = floatToHalf(values[done + j]);
+                }
+                halves.put(chunk, 0, n);
+                done += n;
+            }
+            dst.position(dst.position() + values.length * 2);
+        } else {
+            out.asFloatBuffer().put(values);
+            dst.position(dst.position() + values.length * 4);
+        }
+    }
+
     private interface Range {
         void convert(int from, int length);
     }

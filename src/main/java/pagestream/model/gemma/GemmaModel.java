@@ -52,7 +52,7 @@ public final class GemmaModel {
     public NDArray embed(NDArray inputIds) {
         long b = inputIds.getShape().get(0);
         long s = inputIds.getShape().get(1);
-        NDArray flat = inputIds.reshape(b * s);
+        NDArray flat = inputIds.reshape(b * s); // [B, S] -> [B·S]
         NDArray rows = embedTokens.get(inputIds.getManager(), new NDIndex("{}", flat)); // [B·S, H]
         return rows.reshape(b, s, config.hiddenSize());
     }

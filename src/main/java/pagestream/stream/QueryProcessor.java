@@ -1,0 +1,115 @@
+package pagestream.stream;
+
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.jboss.logging.Logger;
+import pagestream.embed.EmbeddingExecutor;
+import pagestream.model.MultiVector;
+import pagestream.store.MultiVectorStore;
+import pagestream.store.SearchFilter;
+import pagestream.store.SearchHit;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Answers query events: parse and validate, embed the text on the {@link EmbeddingExecutor} (queries run before
+ * any page work there), search the {@link MultiVectorStore} with the filter, and forward the reply to the reply
+ * sink, routed by the request-reply headers. A bad query gets an error reply on the same path; a bad query that
+ * names no reply path (no correlation id, no reply topic) or whose reply headers are malformed goes to the
+ * queries DLQ. Nothing here throws for bad input.
+ *
+ * <p>The stream thread waits for its query's embedding (short: a query goes first on the executor), so the
+ * input offset commits only after the reply is sent, in the same transaction.
+ */
+public final class QueryProcessor implements Processor<byte[], byte[], byte[], RoutedValue> {
+
+    private static final Logger LOG = Logger.getLogger(QueryProcessor.class);
+
+    private final QueryEventCodec codec;
+    private final EmbeddingExecutor executor;
+    private final MultiVectorStore store;
+    private final String defaultReplyTopic;
+    private final String deadLetterTopic;
+    private final String replyChild;
+    private final String deadLetterChild;
+    private final Duration timeout;
+
+    private ProcessorContext<byte[], RoutedValue> context;
+
+    public QueryProcessor(QueryEventCodec codec, EmbeddingExecutor executor, MultiVectorStore store,
+            String defaultReplyTopic, String deadLetterTopic, String replyChild, String deadLetterChild,
+            Duration timeout) {
+        this.codec = codec;
+        this.executor = executor;
+        this.store = store;
+        this.defaultReplyTopic = defaultReplyTopic;
+        this.deadLetterTopic = deadLetterTopic;
+        this.replyChild = replyChild;
+        this.deadLetterChild = deadLetterChild;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], RoutedValue> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        long start = System.nanoTime();
+        ReplyRoute.Resolved resolved = ReplyRoute.of(record.headers(), defaultReplyTopic);
+        if (resolved.rejection().isPresent()) {
+            deadLetter(record, resolved.rejection().get());
+            return;
+        }
+        ReplyRoute route = resolved.route().orElseThrow();
+        QueryEventCodec.Parsed parsed = codec.parse(record.value());
+        if (parsed.rejection().isPresent()) {
+            if (route.explicit()) {
+                reply(record, route, ReplyCodec.error(parsed.rejection().get()));
+            } else {
+                deadLetter(record, parsed.rejection().get());
+            }
+            return;
+        }
+        QueryRequest request = parsed.request().orElseThrow();
+        byte[] reply;
+        try {
+            MultiVector query = executor.embedQuery(request.query()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            SearchFilter filter = new SearchFilter(request.tenant().orElse(null), request.docId().orElse(null));
+            List<SearchHit> hits = store.search(query, request.topK(), filter);
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            reply = ReplyCodec.results(request.query(), hits, tookMs);
+        } catch (TimeoutException e) {
+            reply = ReplyCodec.error(new Rejection("timeout", "the query was not answered within " + timeout));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            reply = ReplyCodec.error(new Rejection("unavailable", "the service is shutting down"));
+        } catch (ExecutionException | RuntimeException e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            LOG.errorf(cause, "query failed: %s", request.query());
+            reply = ReplyCodec.error(new Rejection("internal", "the query failed: " + cause));
+        }
+        reply(record, route, reply);
+    }
+
+    private void reply(Record<byte[], byte[]> query, ReplyRoute route, byte[] json) {
+        RecordHeaders headers = new RecordHeaders();
+        route.correlation().ifPresent(headers::add); // echoed under the name it came with
+        context.forward(new Record<>(query.key(), new RoutedValue(json, route.topic(), route.partition()),
+                context.currentSystemTimeMs(), headers), replyChild);
+    }
+
+    private void deadLetter(Record<byte[], byte[]> query, Rejection rejection) {
+        Record<byte[], byte[]> dead = DeadLetters.of(query, rejection, context.recordMetadata());
+        context.forward(dead.withValue(new RoutedValue(dead.value(), deadLetterTopic, OptionalInt.empty())),
+                deadLetterChild);
+    }
+}

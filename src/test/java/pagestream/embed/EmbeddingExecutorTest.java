@@ -1,0 +1,105 @@
+package pagestream.embed;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import pagestream.model.ColPaliModel;
+import pagestream.model.ModelOptions;
+import pagestream.model.MultiVector;
+import pagestream.model.processor.RgbImage;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
+
+/** The executor with the real tiny ColPali model: results equal direct model calls, queries cut in line. */
+class EmbeddingExecutorTest {
+
+    private static final ColPaliModel MODEL = ColPaliModel.load(Path.of("src/test/resources/golden/tiny-a"),
+            ModelOptions.defaults().withDevice(Device.CPU));
+
+    private EmbeddingExecutor executor;
+
+    @AfterEach
+    void tearDown() {
+        if (executor != null) {
+            executor.close();
+        }
+    }
+
+    private static List<RgbImage> images(int n) {
+        List<RgbImage> images = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            byte[] rgb = new byte[56 * 56 * 3];
+            for (int p = 0; p < rgb.length; p++) {
+                rgb[p] = (byte) ((p * (i + 3) + i * 41) % 251);
+            }
+            images.add(new RgbImage(56, 56, rgb));
+        }
+        return images;
+    }
+
+    private static void assertSameVectors(MultiVector actual, MultiVector expected) {
+        assertThat(actual.rows()).isEqualTo(expected.rows());
+        assertThat(actual.dim()).isEqualTo(expected.dim());
+        assertThat(actual.data()).containsExactly(expected.data(), offset(1e-5f));
+    }
+
+    @Test
+    void pageBatchesAreSplitIntoSubBatchesAndMatchTheModel() throws Exception {
+        executor = new EmbeddingExecutor(MODEL, 2, 8);
+        List<RgbImage> pages = images(5);
+        List<MultiVector> vectors = executor.embedPages(pages).get(60, TimeUnit.SECONDS);
+        List<MultiVector> direct = MODEL.embedImages(pages);
+        assertThat(vectors).hasSize(5);
+        for (int i = 0; i < 5; i++) {
+            assertSameVectors(vectors.get(i), direct.get(i));
+        }
+        assertThat(executor.stats().pageSubBatches()).isEqualTo(3); // 2 + 2 + 1
+    }
+
+    @Test
+    void aQueryWaitsAtMostOnePageSubBatchAndConcurrentQueriesShareOneModelCall() throws Exception {
+        executor = new EmbeddingExecutor(MODEL, 1, 8);
+        CompletableFuture<List<MultiVector>> pages = executor.embedPages(images(24));
+        List<String> texts = List.of("revenue", "a chart of costs", "who signed the contract", "page four", "x");
+        List<CompletableFuture<MultiVector>> queries = texts.stream().map(executor::embedQuery).toList();
+
+        CompletableFuture.allOf(queries.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        assertThat(pages).isNotDone(); // the queries went ahead of the remaining page sub-batches
+        EmbeddingExecutor.Stats stats = executor.stats();
+        assertThat(stats.pageSubBatches()).isLessThan(24);
+        // Submitted while the model was busy with one page sub-batch: coalesced (at most the first ran alone).
+        assertThat(stats.queryBatches()).isLessThanOrEqualTo(2);
+        assertThat(stats.queries()).isEqualTo(5);
+
+        List<MultiVector> direct = MODEL.embedQueries(texts);
+        for (int i = 0; i < texts.size(); i++) {
+            assertSameVectors(queries.get(i).get(), direct.get(i));
+        }
+        assertThat(pages.get(60, TimeUnit.SECONDS)).hasSize(24);
+    }
+
+    @Test
+    void shutdownFinishesQueuedWorkThenRefusesNewWork() throws Exception {
+        executor = new EmbeddingExecutor(MODEL, 1, 8);
+        CompletableFuture<List<MultiVector>> pages = executor.embedPages(images(6));
+        CompletableFuture<MultiVector> query = executor.embedQuery("last query");
+        assertThat(executor.shutdown(Duration.ofSeconds(60))).isTrue();
+        assertThat(pages).isCompleted();
+        assertThat(pages.join()).hasSize(6);
+        assertThat(query).isCompleted();
+
+        CompletableFuture<MultiVector> late = executor.embedQuery("too late");
+        assertThatThrownBy(late::join).isInstanceOf(CompletionException.class)
+                .hasCauseInstanceOf(RejectedExecutionException.class);
+    }
+}
