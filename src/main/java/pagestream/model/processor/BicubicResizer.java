@@ -116,12 +116,22 @@ public final class BicubicResizer {
         int ksize = taps.ksize;
         byte[] out = new byte[outHeight * stride];
         int[] acc = new int[stride];
+        int[] weightSum = taps.weightSums();
         for (int yy = 0; yy < outHeight; yy++) {
-            Arrays.fill(acc, HALF);
             int k = yy * ksize;
             int row = (taps.first[yy] - firstRow) * stride;
             int t = 0;
             int count = taps.count[yy];
+            int o = yy * stride;
+            if (identicalRows(in, row, count, stride)) {
+                // All taps read the same row (blank margins): v * sum(w) equals the tap sum exactly.
+                int w = weightSum[yy];
+                for (int i = 0; i < stride; i++) {
+                    out[o + i] = clip8(HALF + (in[row + i] & 0xFF) * w);
+                }
+                continue;
+            }
+            Arrays.fill(acc, HALF);
             // Two taps per sweep halves the loads and stores of the accumulator row.
             for (; t + 1 < count; t += 2, row += 2 * stride) {
                 int w0 = taps.weights[k + t];
@@ -137,12 +147,21 @@ public final class BicubicResizer {
                     acc[i] += (in[row + i] & 0xFF) * w;
                 }
             }
-            int o = yy * stride;
             for (int i = 0; i < stride; i++) {
                 out[o + i] = clip8(acc[i]);
             }
         }
         return out;
+    }
+
+    private static boolean identicalRows(byte[] in, int row, int count, int stride) {
+        for (int t = 1; t < count; t++) {
+            int other = row + t * stride;
+            if (Arrays.mismatch(in, row, row + stride, in, other, other + stride) >= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Drops the fraction bits and saturates to 0..255 (Pillow's clip8 lookup does the same). */
