@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -170,7 +171,7 @@ public final class EmbedCommand extends ArgumentCommand {
             for (int q = 0; q < queries.size(); q++) {
                 MultiVector v = queryVectors.get(q);
                 System.arraycopy(v.data(), 0, data, q * rows * dim, v.rows() * dim);
-                java.util.Arrays.fill(mask, q * rows, q * rows + v.rows(), 1L);
+                Arrays.fill(mask, q * rows, q * rows + v.rows(), 1L);
             }
             writer.addFloat32("query_embeddings", new long[]{queries.size(), rows, dim}, data);
             writer.addInt64("query_attention_mask", new long[]{queries.size(), rows}, mask);

@@ -65,6 +65,10 @@ final class HfHubClient {
     RepoRevision revision(RepoId repo) throws IOException {
         URI uri = URI.create(options.endpoint() + "/api/models/" + repo.id() + "/revision/" + encode(repo.revision()));
         HttpResponse<byte[]> response = send(request(uri).GET(), HttpResponse.BodyHandlers.ofByteArray(), true);
+        if (response.statusCode() >= 500 || response.statusCode() == 429) {
+            // The hub is down or busy, like a failed connection: a cached snapshot may still serve.
+            throw new IOException("HTTP " + response.statusCode() + " from " + uri);
+        }
         if (response.statusCode() != 200) {
             throw failure(response.statusCode(), response.headers(), repo, "revision " + repo.revision());
         }

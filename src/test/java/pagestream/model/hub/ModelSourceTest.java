@@ -4,6 +4,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import pagestream.PageStreamConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -97,6 +98,18 @@ class ModelSourceTest {
         assertThat(snapshot.getFileName().toString()).isEqualTo(COMMIT);
         assertThat(hub.requests("hub")).anyMatch(r -> r.path().startsWith("/api/models/acme/tiny-a/revision/main"));
         assertThat(hub.requests("cdn")).hasSize(cdnRequests);
+    }
+
+    @Test
+    void refreshFallsBackToTheCacheWhenTheHubIsDown() {
+        Path cached = ModelSource.resolve("acme/tiny-a", options());
+        hub.close();
+
+        assertThat(ModelSource.resolve("acme/tiny-a", options().withRefresh(true))).isEqualTo(cached);
+        assertThat(log).anyMatch(line -> line.contains("unreachable") && line.contains("using the cached snapshot"));
+        assertThatThrownBy(() -> ModelSource.resolve("acme/other", options()))
+                .isInstanceOf(HubException.class)
+                .hasMessageContaining("Cannot reach the hub at " + hub.endpoint());
     }
 
     @Test
@@ -255,6 +268,24 @@ class ModelSourceTest {
         assertThat(set.endpoint()).hasToString("https://mirror.example");
         assertThat(set.token()).contains("hf_abc");
         assertThat(set.toString()).doesNotContain("hf_abc");
+    }
+
+    @Test
+    void pagestreamHubSettingsOverrideTheEnvironment() {
+        HubOptions options = HubOptions.from(new PageStreamConfig.Hub() {
+            @Override
+            public boolean offline() {
+                return true;
+            }
+
+            @Override
+            public Optional<Path> cacheDir() {
+                return Optional.of(Path.of("/models/hf"));
+            }
+        });
+
+        assertThat(options.offline()).isTrue();
+        assertThat(options.cacheDir()).isEqualTo(Path.of("/models/hf"));
     }
 
     @Test
