@@ -66,6 +66,7 @@ class StreamEndToEndTest {
     private EmbeddingExecutor executor;
     private EmbeddedMultiVectorStore store;
     private KafkaStreams streams;
+    private Admin admin;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -73,11 +74,10 @@ class StreamEndToEndTest {
         executor = new EmbeddingExecutor(model, 2, 16);
         store = EmbeddedMultiVectorStore.open(tmp.resolve("store"));
         store.ensureCollection(model.embeddingDim());
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-            List<NewTopic> topics = new ArrayList<>(PageStreamTopics.required(config("PT1H").topics(), 4 << 20));
-            topics.add(new NewTopic(CLIENT_REPLIES, 3, (short) 1));
-            PageStreamTopics.createMissing(admin, topics);
-        }
+        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+        List<NewTopic> topics = new ArrayList<>(PageStreamTopics.required(config("PT1H").topics(), 4 << 20));
+        topics.add(new NewTopic(CLIENT_REPLIES, 3, (short) 1));
+        PageStreamTopics.createMissing(admin, topics);
     }
 
     @AfterEach
@@ -85,6 +85,7 @@ class StreamEndToEndTest {
         if (streams != null) {
             streams.close(Duration.ofSeconds(30));
         }
+        admin.close();
         executor.close();
         store.close();
         broker.close();
@@ -103,6 +104,9 @@ class StreamEndToEndTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        // The stopped instance does not leave the group: its partitions move after the session timeout.
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 6000);
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 1000);
         props.putAll(PageStreamTopology.streamsProperties(config));
         streams = new KafkaStreams(PageStreamTopology.build(config, executor, store), props);
         streams.start();
@@ -138,13 +142,17 @@ class StreamEndToEndTest {
 
     /** Committed offsets of the application's consumer group on the pages topic, summed over partitions. */
     private long committedPageOffsets() {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        try {
+            Thread.sleep(100);
             Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(APP_ID)
                     .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
             return offsets.entrySet().stream().filter(e -> e.getKey().topic().equals("pagestream.pages"))
                     .mapToLong(e -> e.getValue().offset()).sum();
-        } catch (Exception e) {
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return -1;
+        } catch (Exception e) {
+            return -1; // the group does not exist yet
         }
     }
 
