@@ -73,10 +73,12 @@ public final class EmbedCommand extends ArgumentCommand {
         }
         int batch = args.intValue("batch", 4, 1, 256);
 
-        Path dir = ModelSource.resolve(model, HubOptions.fromEnvironment().withLog(err::println));
+        HubOptions hub = HubOptions.fromEnvironment().withLog(err::println);
+        Path dir = ModelSource.resolve(model, hub);
         long start = System.nanoTime();
         try (ColPaliModel colpali = ColPaliModel.load(dir,
-                ModelOptions.defaults().withId(model).withDevice(device).withMaxBatch(batch))) {
+                ModelOptions.defaults().withId(model).withDevice(device).withMaxBatch(batch),
+                base -> ModelSource.resolve(base, hub))) {
             err.printf(Locale.ROOT, "loaded %s in %.1f s%n", colpali.id(), (System.nanoTime() - start) / 1e9);
             List<PageFiles.Page> pages = PageFiles.read(files, colpali.processor()::resize);
             List<MultiVector> pageVectors = embedPages(colpali, pages, batch, err);

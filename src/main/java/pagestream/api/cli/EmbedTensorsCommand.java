@@ -6,6 +6,8 @@ import pagestream.model.EmbeddingBatch;
 import pagestream.model.ModelOptions;
 import pagestream.model.checkpoint.SafetensorsFile;
 import pagestream.model.checkpoint.SafetensorsWriter;
+import pagestream.model.hub.HubOptions;
+import pagestream.model.hub.ModelSource;
 import pagestream.model.processor.TokenBatch;
 
 import java.io.PrintStream;
@@ -63,7 +65,8 @@ public final class EmbedTensorsCommand extends ArgumentCommand {
                         + ", " + QUERY_IDS + " (it has " + in.names() + ")");
             }
             // float32 whatever the device: this command exists to compare with the float32 reference.
-            try (ColPaliModel model = ColPaliModel.load(modelDir, ModelOptions.defaults().withDtype(ComputeDtype.FLOAT32))) {
+            try (ColPaliModel model = ColPaliModel.load(modelDir, ModelOptions.defaults().withDtype(ComputeDtype.FLOAT32),
+                    base -> ModelSource.resolve(base, HubOptions.fromEnvironment()))) {
                 EmbeddingBatch images = null;
                 if (pixelsName != null) {
                     TokenBatch prompt = in.contains(IMAGE_IDS) ? tokens(in, IMAGE_IDS, IMAGE_MASK)
