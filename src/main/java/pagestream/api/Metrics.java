@@ -1,7 +1,7 @@
 package pagestream.api;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -11,6 +11,7 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.interceptor.Interceptor;
+import pagestream.embed.EmbeddingExecutor;
 import jakarta.inject.Inject;
 
 import java.time.Duration;
@@ -20,23 +21,16 @@ import java.util.function.Supplier;
  * The service's own meters, exported at {@code /q/metrics} (Prometheus names in brackets):
  * <ul>
  *   <li>pages stored [{@code pagestream_pages_ingested_total}] — its rate is pages/s;</li>
- *   <li>embedding batch sizes [{@code pagestream_embed_batch_size}, tag {@code kind} = pages|queries];</li>
- *   <li>embedding latency per batch [{@code pagestream_embed_seconds}, tag {@code kind}];</li>
- *   <li>queue depths [{@code pagestream_queue_depth}, tag {@code queue} = executor|batch];</li>
+ *   <li>items and model calls of the embedding executor [{@code pagestream_embedded_total} and
+ *       {@code pagestream_embed_calls_total}, tag {@code kind} = pages|queries]: their ratio is the batch size;</li>
+ *   <li>embedding executor queue depths [{@code pagestream_queue_depth}, tag {@code queue} =
+ *       queries|page-batches];</li>
  *   <li>dead-lettered records [{@code pagestream_dlq_total}, tags {@code topic} and {@code reason}];</li>
  *   <li>query latency from request to answer [{@code pagestream_query_seconds}, tag {@code via} = kafka|http].</li>
  * </ul>
  */
 @ApplicationScoped
 public class Metrics {
-
-    public enum EmbedKind {
-        PAGES, QUERIES;
-
-        String tag() {
-            return name().toLowerCase();
-        }
-    }
 
     /** For code Kafka instantiates by class name (interceptors); set while the application runs. */
     private static volatile Metrics installed;
@@ -48,7 +42,7 @@ public class Metrics {
     public Metrics(MeterRegistry registry) {
         this.registry = registry;
         this.pagesIngested = Counter.builder("pagestream.pages.ingested")
-                .description("Pages embedded and stored").baseUnit("pages").register(registry);
+                .description("Pages embedded and stored").register(registry);
     }
 
     void install(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event) {
@@ -68,11 +62,18 @@ public class Metrics {
         pagesIngested.increment(pages);
     }
 
-    public void embedBatch(EmbedKind kind, int size, Duration took) {
-        DistributionSummary.builder("pagestream.embed.batch.size").description("Items per embedding batch")
-                .tag("kind", kind.tag()).publishPercentileHistogram().register(registry).record(size);
-        Timer.builder("pagestream.embed").description("Time to embed one batch").tag("kind", kind.tag())
-                .publishPercentileHistogram().register(registry).record(took);
+    /** Meters read from the executor at each scrape: its counters and queue depths. */
+    public void executor(EmbeddingExecutor executor) {
+        FunctionCounter.builder("pagestream.embedded", executor, e -> e.stats().pages())
+                .description("Items embedded").tag("kind", "pages").register(registry);
+        FunctionCounter.builder("pagestream.embedded", executor, e -> e.stats().queries())
+                .description("Items embedded").tag("kind", "queries").register(registry);
+        FunctionCounter.builder("pagestream.embed.calls", executor, e -> e.stats().pageSubBatches())
+                .description("Model calls").tag("kind", "pages").register(registry);
+        FunctionCounter.builder("pagestream.embed.calls", executor, e -> e.stats().queryBatches())
+                .description("Model calls").tag("kind", "queries").register(registry);
+        queueDepth("queries", executor::queuedQueries);
+        queueDepth("page-batches", executor::queuedPageBatches);
     }
 
     public void deadLettered(String topic, String reason) {

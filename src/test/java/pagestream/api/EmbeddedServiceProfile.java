@@ -28,6 +28,7 @@ public class EmbeddedServiceProfile implements QuarkusTestProfile {
         return Map.ofEntries(
                 Map.entry("pagestream.data-dir", dataDir.toString()),
                 Map.entry("pagestream.embedded-kafka.port", "0"),
+                Map.entry("quarkus.http.test-port", "0"),
                 Map.entry("pagestream.model", MODEL_DIR),
                 Map.entry("pagestream.device", "cpu"),
                 Map.entry("pagestream.store.type", "embedded"),
@@ -35,6 +36,9 @@ public class EmbeddedServiceProfile implements QuarkusTestProfile {
                 Map.entry("pagestream.batch.max-wait", "PT0.1S"),
                 Map.entry("pagestream.limits.max-message-bytes", "8388608"),
                 Map.entry("kafka-streams.commit.interval.ms", "100"),
+                // SmallRye's consumers default to group.id = the application name, which is also Kafka Streams'
+                // application id ("pagestream"): a client joining that group breaks the service's rebalance.
+                Map.entry("mp.messaging.connector.smallrye-kafka.group.id", "pagestream-test-client"),
                 Map.entry("mp.messaging.outgoing.search.connector", "smallrye-kafka"),
                 Map.entry("mp.messaging.outgoing.search.topic", "pagestream.queries"),
                 Map.entry("mp.messaging.outgoing.search.reply.topic", "pagestream.replies"),

@@ -5,6 +5,7 @@ import io.quarkus.test.junit.TestProfile;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import pagestream.kafka.EmbeddedKafka;
 
@@ -14,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @QuarkusTest
+@Tag("quarkus")
 @TestProfile(EmbeddedServiceProfile.class)
 class EmbeddedStartupTest {
 

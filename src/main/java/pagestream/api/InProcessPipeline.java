@@ -1,0 +1,100 @@
+package pagestream.api;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import pagestream.PageStreamConfig;
+import pagestream.embed.EmbeddingExecutor;
+import pagestream.kafka.EmbeddedKafkaBroker;
+import pagestream.kafka.PageStreamTopics;
+import pagestream.model.ColPaliModel;
+import pagestream.store.MultiVectorStore;
+import pagestream.store.embedded.EmbeddedMultiVectorStore;
+import pagestream.stream.PageStreamTopology;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The service's data path without Quarkus: the embedded broker, topics, the embedded store, the embedding executor
+ * and Kafka Streams running {@link PageStreamTopology}, all on {@code pagestream.data-dir}, wired as the
+ * application wires them. For benchmarks and restart tests; the model is the caller's and stays open.
+ */
+public final class InProcessPipeline implements AutoCloseable {
+
+    private final EmbeddedKafkaBroker broker;
+    private final MultiVectorStore store;
+    private final EmbeddingExecutor executor;
+    private final KafkaStreams streams;
+
+    private InProcessPipeline(EmbeddedKafkaBroker broker, MultiVectorStore store, EmbeddingExecutor executor,
+            KafkaStreams streams) {
+        this.broker = broker;
+        this.store = store;
+        this.executor = executor;
+        this.streams = streams;
+    }
+
+    /** Starts everything and returns once Kafka Streams is RUNNING. */
+    public static InProcessPipeline start(PageStreamConfig config, ColPaliModel model, String applicationId)
+            throws Exception {
+        int maxMessageBytes = config.limits().maxMessageBytes();
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(config.dataDir().resolve("kafka"),
+                config.embeddedKafka().port(), maxMessageBytes);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            PageStreamTopics.createMissing(admin, PageStreamTopics.required(config.topics(), maxMessageBytes));
+        }
+        MultiVectorStore store = EmbeddedMultiVectorStore.open(EmbeddedMultiVectorStore.defaultDirectory(config));
+        store.ensureCollection(model.embeddingDim());
+        EmbeddingExecutor executor = new EmbeddingExecutor(model, config.batch().pageSubBatch(),
+                config.batch().maxQueryBatch());
+        Properties props = new Properties();
+        props.putAll(PageStreamTopology.streamsProperties(config));
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, config.dataDir().resolve("kafka-streams").toString());
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        KafkaStreams streams = new KafkaStreams(PageStreamTopology.build(config, executor, store), props);
+        InProcessPipeline pipeline = new InProcessPipeline(broker, store, executor, streams);
+        streams.start();
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (System.nanoTime() > deadline || streams.state() == KafkaStreams.State.ERROR) {
+                pipeline.close();
+                throw new IllegalStateException("Kafka Streams did not reach RUNNING: " + streams.state());
+            }
+            Thread.sleep(50);
+        }
+        return pipeline;
+    }
+
+    public String bootstrapServers() {
+        return broker.bootstrapServers();
+    }
+
+    public MultiVectorStore store() {
+        return store;
+    }
+
+    public EmbeddingExecutor executor() {
+        return executor;
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    /** Stops in dependency order: Kafka Streams, the executor (finishing queued work), the store, the broker. */
+    @Override
+    public void close() {
+        try {
+            streams.close(Duration.ofMinutes(1));
+            executor.close();
+            store.close();
+        } finally {
+            broker.close();
+        }
+    }
+}
