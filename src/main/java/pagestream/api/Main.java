@@ -20,6 +20,10 @@ public final class Main {
     }
 
     public static void main(String... args) {
+        // quarkus-run.jar sets this; a plain `java -cp` run must too, before any library touches java.util.logging.
+        if (System.getProperty("java.util.logging.manager") == null) {
+            System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
+        }
         if (args.length > 0 && Commands.isHelp(args[0])) {
             Commands.printHelp(System.out);
             System.exit(0);

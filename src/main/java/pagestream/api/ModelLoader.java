@@ -19,13 +19,14 @@ public final class ModelLoader {
     public static ColPaliModel load(PageStreamConfig config) {
         Device device = Device.parse(config.device());
         // ModelSource's own errors (no such directory, not downloadable) already say how to get a model.
-        Path dir = ModelSource.resolve(config.model(), HubOptions.fromEnvironment());
+        HubOptions hub = HubOptions.from(config.hub());
+        Path dir = ModelSource.resolve(config.model(), hub);
         // A repo id names the model in replies and logs; a directory is named by its folder.
         String id = Files.isDirectory(Path.of(config.model())) ? null : config.model();
         ModelOptions options = ModelOptions.defaults().withId(id).withDevice(device)
                 .withMaxBatch(Math.max(config.batch().maxSize(), config.batch().maxQueryBatch()));
         try {
-            return ColPaliModel.load(dir, options);
+            return ColPaliModel.load(dir, options, base -> ModelSource.resolve(base, hub));
         } catch (RuntimeException e) {
             throw new IllegalStateException("Cannot load the model in " + dir + " (pagestream.model=" + config.model()
                     + "): " + e.getMessage() + "\n" + ModelSource.HOW_TO_GET_A_MODEL, e);

@@ -12,9 +12,12 @@ import pagestream.model.processor.ColPaliProcessor;
 import pagestream.model.processor.RgbImage;
 import pagestream.model.processor.TokenBatch;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * A loaded ColPali checkpoint: processor + model, pages and queries in, multi-vectors out. Calls are serialised
@@ -42,24 +45,37 @@ public final class ColPaliModel implements AutoCloseable {
 
     /**
      * Loads {@code config.json}, the safetensors weights (any layout {@link Checkpoints} reads) and
-     * {@code tokenizer.json} from {@code dir}.
+     * {@code tokenizer.json} from {@code dir}; an adapter's base must be a local directory (absolute or relative
+     * to {@code dir}).
      */
     public static ColPaliModel load(Path dir, ModelOptions options) {
-        ColPaliConfig config = ColPaliConfig.load(dir);
+        return load(dir, options, dir::resolve);
+    }
+
+    /**
+     * As {@link #load(Path, ModelOptions)}, resolving a PEFT adapter's {@code base_model_name_or_path} (a hub id or
+     * a path) to a local directory with {@code resolveBase}. An adapter repository (e.g. {@code vidore/colpali-v1.3})
+     * may lack {@code config.json} or {@code tokenizer.json}: they are then taken from the base.
+     */
+    public static ColPaliModel load(Path dir, ModelOptions options, Function<String, Path> resolveBase) {
+        Optional<Path> base = Checkpoints.adapterBaseName(dir).map(resolveBase);
+        Path configDir = Files.exists(dir.resolve("config.json")) ? dir : base.orElse(dir);
+        Path tokenizer = (Files.exists(dir.resolve("tokenizer.json")) ? dir : base.orElse(dir)).resolve("tokenizer.json");
+        ColPaliConfig config = ColPaliConfig.load(configDir);
         ai.djl.Device device = options.device().resolve();
         DataType dtype = options.dtype().resolve(device);
         NDManager manager = NDManager.newBaseManager(device);
         ColPaliProcessor processor = null;
         try {
-            processor = ColPaliProcessor.create(dir.resolve("tokenizer.json"),
+            processor = ColPaliProcessor.create(tokenizer,
                     config.vlmConfig().visionConfig().imageSize(), config.vlmConfig().numImageTokens());
             if (processor.imageTokenId() != config.vlmConfig().imageTokenIndex()) {
-                throw new ModelConfigException(dir.resolve("tokenizer.json") + " gives <image> id "
+                throw new ModelConfigException(tokenizer + " gives <image> id "
                         + processor.imageTokenId() + " but config.json vlm_config.image_token_index is "
                         + config.vlmConfig().imageTokenIndex());
             }
             ColPaliForRetrieval model;
-            try (Weights weights = Checkpoints.open(dir)) {
+            try (Weights weights = Checkpoints.open(dir, resolveBase)) {
                 model = ColPaliForRetrieval.load(config, weights, manager, dtype);
             }
             String name = options.id() != null ? options.id() : dir.toAbsolutePath().normalize().getFileName().toString();

@@ -141,7 +141,9 @@ public final class PageBatchProcessor implements Processor<byte[], byte[], byte[
         }
         // Backpressure: the model is slower than the input; hold the stream thread rather than grow the buffer.
         while (pending >= 4 * maxSize && inFlight != null) {
-            awaitFlush(MAX_BLOCK);
+            if (!awaitFlush(MAX_BLOCK)) {
+                break; // still running: let the thread commit and poll (and stay in the group) meanwhile
+            }
             completeFlush(now);
             flush(now);
         }
@@ -220,9 +222,10 @@ public final class PageBatchProcessor implements Processor<byte[], byte[], byte[
         }
     }
 
-    private void awaitFlush(Duration timeout) {
+    /** Waits for the in-flight flush (if any); false when it is still running after {@code timeout}. */
+    private boolean awaitFlush(Duration timeout) {
         if (inFlight == null) {
-            return;
+            return true;
         }
         try {
             inFlight.upserted().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -230,9 +233,12 @@ public final class PageBatchProcessor implements Processor<byte[], byte[], byte[
             // completeFlush reports it and keeps the pages
         } catch (TimeoutException e) {
             LOG.warnf("task %s: a page flush is still running after %s", context.taskId(), timeout);
+            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
+        return true;
     }
 
     /**
@@ -249,7 +255,12 @@ public final class PageBatchProcessor implements Processor<byte[], byte[], byte[
         Header tenantHeader = record.headers().lastHeader(PageEventDecoder.TENANT_HEADER);
         String tenant = tenantHeader == null || tenantHeader.value() == null ? null
                 : new String(tenantHeader.value(), StandardCharsets.UTF_8);
-        awaitFlush(MAX_BLOCK);
+        if (!awaitFlush(MAX_BLOCK)) {
+            // Deleting now could let the running upsert land after the delete: abort the transaction instead;
+            // the tombstone is processed again when the thread is replaced.
+            throw new IllegalStateException("tombstone for document " + docId + ": the page flush before it is still "
+                    + "running after " + MAX_BLOCK + "; is the model far slower than pagestream.batch.max-size needs?");
+        }
         completeFlush(now);
         List<Long> dropped = new ArrayList<>();
         try (KeyValueIterator<Long, BufferedPage> all = buffer.all()) {

@@ -21,7 +21,8 @@ abstract class ArgumentCommand implements CliCommand {
             return run(CliArgs.parse(args, valueOptions, flags), out, err);
         } catch (UsageException e) {
             err.println(name() + ": " + e.getMessage());
-            err.println("usage: " + name() + " " + usage());
+            err.println("usage: " + name() + " " + usage().lines().findFirst().orElse("")
+                    + "   (" + name() + " --help for details)");
             return 2;
         }
     }

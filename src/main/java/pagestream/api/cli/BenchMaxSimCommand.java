@@ -106,6 +106,7 @@ public final class BenchMaxSimCommand implements CliCommand {
             double scalar = pagesPerSecond(scalarPages, Math.min(repeats, 3),
                     () -> parallel(pool, th, scalarPages, p -> scalarMaxSim(query, qr, rowMajor[p], r, d)));
 
+            double peak = fmaPeakFlops(pool, threads, repeats);
             double read1 = bytesPerSecond(tiles, pool, 1, repeats);
             double readN = bytesPerSecond(tiles, pool, threads, repeats);
             double bound1 = read1 / pageBytes;
@@ -114,6 +115,8 @@ public final class BenchMaxSimCommand implements CliCommand {
 
             out.printf("store scan (Vector API, %d threads): %,.0f pages/s  (%.1f GFLOP/s)%n", threads, store, store * flops / 1e9);
             out.printf("scalar Java loop (%d threads):       %,.0f pages/s  -> store is %.1fx scalar%n", threads, scalar, store / scalar);
+            out.printf("FMA peak, registers only (%d threads): %.1f GFLOP/s -> store at %.0f%% of it (compute bound %,.0f pages/s)%n",
+                    threads, peak / 1e9, 100 * store * flops / peak, peak / flops);
             out.printf("memory read, 1 thread:  %.1f GB/s -> bound %,.0f pages/s -> store at %.0f%% of it%n",
                     read1 / 1e9, bound1, 100 * store / bound1);
             out.printf("memory read, %d threads: %.1f GB/s -> bound %,.0f pages/s -> store at %.0f%% of it%n",
@@ -160,6 +163,39 @@ public final class BenchMaxSimCommand implements CliCommand {
             sum += best;
         }
         return sum;
+    }
+
+    /**
+     * The machine's FMA throughput as this JVM sees it right now: 8 independent register-only FMA chains per
+     * thread, no memory traffic. The store's GFLOP/s over this is its compute efficiency, robust to other load.
+     */
+    private static double fmaPeakFlops(ExecutorService pool, int threads, int repeats) throws Exception {
+        final int iterations = 2_000_000;
+        double[] seconds = new double[repeats + 1];
+        for (int k = 0; k <= repeats; k++) {
+            long t0 = System.nanoTime();
+            parallel(pool, threads, threads, t -> fmaChains(iterations));
+            seconds[k] = (System.nanoTime() - t0) / 1e9;
+        }
+        double flops = 2.0 * 8 * PageTiles.LANES * (double) iterations * threads;
+        return flops / median(Arrays.copyOfRange(seconds, 1, seconds.length));
+    }
+
+    private static float fmaChains(int iterations) {
+        var s = PageTiles.SPECIES;
+        FloatVector x = FloatVector.broadcast(s, 0.999f), y = FloatVector.broadcast(s, 1e-4f);
+        FloatVector a0 = FloatVector.zero(s), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int i = 0; i < iterations; i++) {
+            a0 = a0.fma(x, y);
+            a1 = a1.fma(x, y);
+            a2 = a2.fma(x, y);
+            a3 = a3.fma(x, y);
+            a4 = a4.fma(x, y);
+            a5 = a5.fma(x, y);
+            a6 = a6.fma(x, y);
+            a7 = a7.fma(x, y);
+        }
+        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).reduceLanes(VectorOperators.ADD);
     }
 
     /** Reads every page array once with SIMD adds (no multiply): the fastest any scan of these bytes can go. */

@@ -15,6 +15,7 @@ import pagestream.model.siglip.SiglipVisionConfig;
 
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -90,8 +91,10 @@ public final class BenchModelCommand implements CliCommand {
         if (threads > 0) {
             JniUtils.setNumThreads(threads);
         }
-        out.printf("PyTorch %s, intra-op threads %d, inter-op threads %d%n", Engine.getEngine("PyTorch").getVersion(),
-                JniUtils.getNumThreads(), JniUtils.getNumInteropThreads());
+        out.printf("PyTorch %s, intra-op threads %d, inter-op threads %d, %d CPUs, load average %.1f%n",
+                Engine.getEngine("PyTorch").getVersion(), JniUtils.getNumThreads(), JniUtils.getNumInteropThreads(),
+                Runtime.getRuntime().availableProcessors(),
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
 
         try (NDManager base = NDManager.newBaseManager(ai.djl.Device.cpu())) {
             int tokens = config.vlmConfig().numImageTokens() + PROMPT_TAIL;
@@ -129,23 +132,25 @@ public final class BenchModelCommand implements CliCommand {
         return 0;
     }
 
-    /** Best-of-5 GFLOP/s of the decoder's largest matmul shape (the fused gate/up projection of a page batch). */
+    /**
+     * GFLOP/s of the decoder's largest matmul shape (the fused gate/up projection of a page batch), the median of 5
+     * runs after a warm-up: the same statistic as the forward figures, so a busy machine skews both alike.
+     */
     static double matmulGflops(NDManager base, long rows, GemmaConfig t) {
         try (NDManager m = base.newSubManager()) {
             NDArray a = m.randomUniform(-1f, 1f, new Shape(rows, t.hiddenSize()), DataType.FLOAT32);
             NDArray b = m.randomUniform(-1f, 1f, new Shape(t.hiddenSize(), 2L * t.intermediateSize()),
                     DataType.FLOAT32);
             double flops = 2.0 * rows * t.hiddenSize() * 2L * t.intermediateSize();
-            double best = Double.MAX_VALUE;
-            for (int i = 0; i < 6; i++) {
+            double[] seconds = new double[5];
+            for (int i = -1; i < seconds.length; i++) {
                 long t0 = System.nanoTime();
                 a.matMul(b).close();
-                double s = (System.nanoTime() - t0) / 1e9;
-                if (i > 0) {
-                    best = Math.min(best, s);
+                if (i >= 0) {
+                    seconds[i] = (System.nanoTime() - t0) / 1e9;
                 }
             }
-            return flops / best / 1e9;
+            return flops / median(seconds) / 1e9;
         }
     }
 

@@ -1,9 +1,12 @@
 package pagestream.api.cli;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
 
@@ -15,11 +18,22 @@ public final class Commands {
     private Commands() {
     }
 
+    /** Every registered command by name; a broken services-file line is reported and skipped, not fatal to all. */
     public static List<CliCommand> all() {
-        return ServiceLoader.load(CliCommand.class, Commands.class.getClassLoader()).stream()
-                .map(ServiceLoader.Provider::get)
-                .sorted(Comparator.comparing(CliCommand::name))
-                .toList();
+        List<CliCommand> commands = new ArrayList<>();
+        Iterator<CliCommand> providers = ServiceLoader.load(CliCommand.class, Commands.class.getClassLoader()).iterator();
+        while (true) {
+            try {
+                if (!providers.hasNext()) {
+                    break;
+                }
+                commands.add(providers.next());
+            } catch (ServiceConfigurationError e) {
+                System.err.println("skipping a CLI command: " + e.getMessage());
+            }
+        }
+        commands.sort(Comparator.comparing(CliCommand::name));
+        return commands;
     }
 
     public static Optional<CliCommand> find(String name) {

@@ -35,10 +35,10 @@ public final class DownloadCommand extends ArgumentCommand {
     public String usage() {
         return """
                 --model REPO_ID [--revision R] [--cache DIR] [--offline]
-                Downloads a model (owner/name[@revision]) into the Hugging Face cache (HF_HUB_CACHE, $HF_HOME/hub or \
-                ~/.cache/huggingface/hub; --cache overrides) and prints its local directory. Progress goes to stderr. \
-                Files already cached are not fetched again; an interrupted download resumes. HF_TOKEN authorises \
-                gated repositories, HF_ENDPOINT selects a mirror.""";
+                Downloads a model (owner/name[@revision]) into the Hugging Face cache and prints its directory.
+                Cache: --cache, else HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub (shared with Python).
+                Progress goes to stderr; cached files are not fetched again; an interrupted download resumes.
+                HF_TOKEN authorises gated repositories, HF_ENDPOINT selects a mirror.""";
     }
 
     @Override

@@ -37,9 +37,9 @@ public final class PreprocessCommand extends ArgumentCommand {
     public String usage() {
         return """
                 [--size 448] --output OUT.safetensors IMAGE...
-                Decodes each image (PNG, JPEG, TIFF, BMP, GIF) like Pillow's convert("RGB"), resizes it bicubically \
-                to SIZE x SIZE and normalises it as ColPali's processor does; writes pixel_values [N, 3, SIZE, SIZE] \
-                float32.""";
+                Decodes each image (PNG, JPEG, TIFF, BMP, GIF) as Pillow's convert("RGB") does, resizes it
+                bicubically to SIZE x SIZE and normalises it as ColPali's processor does.
+                Writes pixel_values [N, 3, SIZE, SIZE] float32.""";
     }
 
     @Override

@@ -59,6 +59,27 @@ public final class Checkpoints {
         return openStored(dir);
     }
 
+    /**
+     * The base checkpoint an adapter directory names ({@code base_model_name_or_path} of its
+     * {@code adapter_config.json}); empty for a full checkpoint.
+     */
+    public static Optional<String> adapterBaseName(Path dir) {
+        Path file = dir.resolve(LoraAdapter.CONFIG_FILE);
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        String base;
+        try {
+            base = JSON.readTree(file.toFile()).path("base_model_name_or_path").asText("");
+        } catch (IOException e) {
+            throw new CheckpointException(file + " is not readable JSON: " + e.getMessage(), e);
+        }
+        if (base.isBlank()) {
+            throw new CheckpointException(file + ": base_model_name_or_path is missing");
+        }
+        return Optional.of(base);
+    }
+
     /** The tensors stored in {@code dir} (one file or shards), without adapters. */
     static SafetensorsWeights openStored(Path dir) {
         Path index = dir.resolve(INDEX_FILE);

@@ -80,7 +80,7 @@ final class LoraAdapter {
         Path baseDir = resolveBase.apply(baseName);
         if (baseDir == null || !Files.isDirectory(baseDir)) {
             throw new CheckpointException(where + ": base checkpoint '" + baseName + "' resolved to " + baseDir
-                    + ", which is not a directory");
+                    + ", which is not a directory (a hub id needs a resolver that downloads it, e.g. ModelSource)");
         }
         if (Files.exists(baseDir.resolve(CONFIG_FILE))) {
             throw new CheckpointException(where + ": base checkpoint " + baseDir + " is itself an adapter");
@@ -118,7 +118,7 @@ final class LoraAdapter {
                 }
             }
             for (Map.Entry<String, Pair> e : pairs.entrySet()) {
-                merge(tensors, adapter, e.getKey(), e.getValue(), rank, scale, targets, dir.toString());
+                merge(tensors, adapter, e.getKey(), e.getValue(), rank, scale, targets);
             }
             return new SafetensorsWeights(dir + " (LoRA over " + baseDir + ")", tensors, files);
         } catch (RuntimeException e) {
@@ -147,7 +147,7 @@ final class LoraAdapter {
     }
 
     private static void merge(Map<String, TensorSource> tensors, SafetensorsFile adapter, String module, Pair pair,
-            int rank, float scale, Pattern targets, String adapterName) {
+            int rank, float scale, Pattern targets) {
         String prefix = CheckpointKeys.PEFT_PREFIX + module;
         if (pair.a == null || pair.b == null) {
             throw new CheckpointException("LoRA adapter " + adapter.path() + " has " + prefix
@@ -173,8 +173,9 @@ final class LoraAdapter {
                     + ", lora_A " + pair.a.describe() + ", lora_B " + pair.b.describe() + " (r=" + rank
                     + "; expected lora_A [" + rank + ", in], lora_B [out, " + rank + "])");
         }
-        tensors.put(canonical, new TensorSource.LoraMerged(base, adapter.floats(pair.a.name()),
-                adapter.floats(pair.b.name()), rank, scale, adapterName));
+        adapter.requireFloat(pair.a);
+        adapter.requireFloat(pair.b);
+        tensors.put(canonical, new TensorSource.LoraMerged(base, adapter, pair.a, pair.b, rank, scale));
     }
 
     /**

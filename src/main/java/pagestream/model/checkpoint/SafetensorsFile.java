@@ -1,6 +1,7 @@
 package pagestream.model.checkpoint;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -34,7 +35,8 @@ public final class SafetensorsFile implements AutoCloseable {
     /** The reference implementation refuses headers above 100 MB; so do we (a real header is ~100 KB). */
     static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Duplicate keys are refused: silently keeping the last of two entries would load the wrong bytes. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final Path path;
     private final FileChannel channel;
@@ -174,6 +176,14 @@ public final class SafetensorsFile implements AutoCloseable {
             return ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
         }
         try {
+            // Reading a mapping past the end of a file that shrank since open (a download rewriting it) would
+            // fault inside the copy loops; one size check per tensor turns that into a message instead.
+            long size = channel.size();
+            if (info.fileOffset() + info.byteLength() > size) {
+                throw new CheckpointException("truncated safetensors file " + path + ": it shrank to " + size
+                        + " bytes since it was opened; tensor '" + info.name() + "' " + info.describe()
+                        + " ends at byte " + (info.fileOffset() + info.byteLength()));
+            }
             return channel.map(FileChannel.MapMode.READ_ONLY, info.fileOffset(), info.byteLength())
                     .order(ByteOrder.LITTLE_ENDIAN);
         } catch (IOException e) {
@@ -283,13 +293,14 @@ public final class SafetensorsFile implements AutoCloseable {
                     + ", " + end + "] out of order");
         }
         if (end > dataLength) {
-            throw new CheckpointException("truncated safetensors file: " + where + " " + described
-                    + " needs data bytes [" + begin + ", " + end + ") but the data section has " + dataLength
+            throw new CheckpointException("truncated safetensors file: tensor '" + name + "' " + described + " in "
+                    + path + " needs data bytes [" + begin + ", " + end + ") but the data section has " + dataLength
                     + " bytes (offsets outside the file)");
         }
         long expected = multiplyOrFail(elements, dtype.byteSize(), where, shapeNode);
         if (end - begin != expected) {
-            throw new CheckpointException("corrupt safetensors header: " + where + " " + described + " spans "
+            throw new CheckpointException("corrupt safetensors header: tensor '" + name + "' " + described + " in "
+                    + path + " spans "
                     + (end - begin) + " bytes but shape × dtype size is " + expected);
         }
         return new TensorInfo(name, dtype, shape, dataStart + begin, end - begin);

@@ -78,7 +78,14 @@ final class SafetensorsWeights implements Weights {
                     + " bytes exceed the 2 GiB limit of one native buffer");
         }
         // A fresh direct buffer per tensor: the PyTorch engine wraps it without copying and keeps it alive.
-        ByteBuffer buffer = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+        ByteBuffer buffer;
+        try {
+            buffer = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+        } catch (OutOfMemoryError e) { // the direct-memory reservation failed; nothing was allocated
+            throw new CheckpointException("cannot allocate " + bytes + " bytes of direct memory for "
+                    + source.origin() + " as " + dtype + ": raise -XX:MaxDirectMemorySize (on CPU the model's "
+                    + "tensors live in direct memory)", e);
+        }
         source.write(buffer, dtype == DataType.FLOAT16);
         buffer.rewind();
         NDArray array = manager.create(buffer, new Shape(shape), dtype);

@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.ShortBuffer;
+import java.util.stream.IntStream;
 
 /**
  * Bulk conversion of stored little-endian tensor bytes to float32 / float16.
@@ -18,6 +19,9 @@ final class TensorConversion {
     /** Elements per bulk step: large enough to amortise the bulk calls, small enough to stay in L2. */
     private static final int CHUNK = 1 << 15;
 
+    /** Tensors below 2 × this many elements are converted on the calling thread. */
+    private static final int PARALLEL_MIN_ELEMENTS = 1 << 21;
+
     private static final boolean NATIVE_LE = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private TensorConversion() {
@@ -25,38 +29,11 @@ final class TensorConversion {
 
     /** Converts {@code dst.length} elements of {@code src} (little-endian, read from its position) to float32. */
     static void toFloats(ByteBuffer src, SafetensorsDtype dtype, float[] dst) {
-        ByteBuffer le = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        switch (dtype) {
-            case F32 -> le.asFloatBuffer().get(dst);
-            case BF16 -> {
-                ShortBuffer in = le.asShortBuffer();
-                short[] chunk = new short[Math.min(CHUNK, dst.length)];
-                for (int done = 0; done < dst.length; ) {
-                    int n = Math.min(chunk.length, dst.length - done);
-                    in.get(chunk, 0, n);
-                    for (int j = 0; j < n; j++) {
-                        dst[done + j] = Float.intBitsToFloat(chunk[j] << 16); // bf16 = upper half of fp32
-                    }
-                    done += n;
-                }
-            }
-            case F16 -> {
-                ShortBuffer in = le.asShortBuffer();
-                short[] chunk = new short[Math.min(CHUNK, dst.length)];
-                for (int done = 0; done < dst.length; ) {
-                    int n = Math.min(chunk.length, dst.length - done);
-                    in.get(chunk, 0, n);
-                    for (int j = 0; j < n; j++) {
-                        dst[done + j] = halfToFloat(chunk[j]);
-                    }
-                    done += n;
-                }
-            }
-            default -> throw new IllegalArgumentException("not a float dtype: " + dtype);
-        }
+        int size = dtype.byteSize();
+        forEachRange(dst.length, (from, n) -> floatsRange(slice(src, from * size, n * size), dtype, dst, from, n));
     }
 
-    /** Converts {@code count} I64/I32 elements of {@code src} (little-endian) to longs. */
+    /** Converts I64/I32 elements of {@code src} (little-endian) to longs. */
     static void toLongs(ByteBuffer src, SafetensorsDtype dtype, long[] dst) {
         ByteBuffer le = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         switch (dtype) {
@@ -72,66 +49,155 @@ final class TensorConversion {
     }
 
     /**
-     * Writes {@code count} elements of {@code src} as float32 into {@code dst} (native order, from its position),
-     * which is what a native tensor is created from.
+     * Writes {@code count} elements of {@code src} as float32 into {@code dst} (native order, from its position,
+     * which advances), the layout a native tensor is created from.
      */
     static void toFloat32Bytes(ByteBuffer src, SafetensorsDtype dtype, long count, ByteBuffer dst) {
-        ByteBuffer le = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        int bytes = Math.toIntExact(count * 4);
-        if (dtype == SafetensorsDtype.F32) {
-            if (NATIVE_LE) {
-                dst.put(le.limit(le.position() + bytes)); // same bytes: one memcpy
-            } else {
-                dst.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer().put(le.asFloatBuffer().limit((int) count));
-                dst.position(dst.position() + bytes);
-            }
-            return;
-        }
-        ShortBuffer in = le.asShortBuffer();
-        IntBuffer out = dst.duplicate().order(ByteOrder.nativeOrder()).asIntBuffer();
-        int chunkLength = (int) Math.min(CHUNK, count);
-        short[] halves = new short[chunkLength];
-        int[] bits = new int[chunkLength];
-        boolean bf16 = dtype == SafetensorsDtype.BF16;
-        for (long done = 0; done < count; ) {
-            int n = (int) Math.min(chunkLength, count - done);
-            in.get(halves, 0, n);
-            if (bf16) {
-                for (int j = 0; j < n; j++) {
-                    bits[j] = halves[j] << 16;
-                }
-            } else {
-                for (int j = 0; j < n; j++) {
-                    bits[j] = Float.floatToRawIntBits(halfToFloat(halves[j]));
-                }
-            }
-            out.put(bits, 0, n);
-            done += n;
-        }
-        dst.position(dst.position() + bytes);
+        int n = Math.toIntExact(count);
+        int size = dtype.byteSize();
+        forEachRange(n, (from, len) -> float32Range(slice(src, from * size, len * size), dtype, len,
+                slice(dst, from * 4, len * 4)));
+        dst.position(dst.position() + n * 4);
     }
 
-    /** Writes {@code count} elements of {@code src} as IEEE float16 (round to nearest even) into {@code dst}. */
+    /**
+     * Writes {@code count} elements of {@code src} as IEEE float16 (round to nearest even) into {@code dst} (native
+     * order, from its position, which advances).
+     */
     static void toFloat16Bytes(ByteBuffer src, SafetensorsDtype dtype, long count, ByteBuffer dst) {
-        ByteBuffer le = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        int bytes = Math.toIntExact(count * 2);
-        if (dtype == SafetensorsDtype.F16) {
+        int n = Math.toIntExact(count);
+        int size = dtype.byteSize();
+        forEachRange(n, (from, len) -> float16Range(slice(src, from * size, len * size), dtype, len,
+                slice(dst, from * 2, len * 2)));
+        dst.position(dst.position() + n * 2);
+    }
+
+    /** Writes float32 values as float32 or float16 (native order) into {@code dst}, whose position advances. */
+    static void write(float[] values, ByteBuffer dst, boolean float16) {
+        ByteBuffer out = dst.duplicate().order(ByteOrder.nativeOrder());
+        if (float16) {
+            ShortBuffer halves = out.asShortBuffer();
+            short[] chunk = new short[Math.min(CHUNK, values.length)];
+            for (int done = 0; done < values.length; ) {
+                int n = Math.min(chunk.length, values.length - done);
+                for (int j = 0; j < n; j++) {
+                    chunk[j] = floatToHalf(values[done + j]);
+                }
+                halves.put(chunk, 0, n);
+                done += n;
+            }
+            dst.position(dst.position() + values.length * 2);
+        } else {
+            out.asFloatBuffer().put(values);
+            dst.position(dst.position() + values.length * 4);
+        }
+    }
+
+    private interface Range {
+        void convert(int from, int length);
+    }
+
+    /**
+     * Runs {@code range} over [0, count), split over the cores for large tensors: one thread converts a few GB/s,
+     * well below the memory bandwidth of a server, and a real checkpoint is ~6 GB.
+     */
+    private static void forEachRange(int count, Range range) {
+        int parts = Math.min(Runtime.getRuntime().availableProcessors(), count / PARALLEL_MIN_ELEMENTS);
+        if (parts <= 1) {
+            range.convert(0, count);
+            return;
+        }
+        IntStream.range(0, parts).parallel().forEach(p -> {
+            int from = (int) ((long) count * p / parts);
+            int to = (int) ((long) count * (p + 1) / parts);
+            range.convert(from, to - from);
+        });
+    }
+
+    /** Bytes [position + from, position + from + length) of {@code buffer} as a little-endian buffer of its own. */
+    private static ByteBuffer slice(ByteBuffer buffer, int from, int length) {
+        ByteBuffer view = buffer.duplicate();
+        int start = buffer.position() + from;
+        view.limit(start + length).position(start);
+        return view.slice().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private static void floatsRange(ByteBuffer in, SafetensorsDtype dtype, float[] dst, int offset, int count) {
+        switch (dtype) {
+            case F32 -> in.asFloatBuffer().get(dst, offset, count);
+            case BF16, F16 -> {
+                ShortBuffer halves = in.asShortBuffer();
+                short[] chunk = new short[Math.min(CHUNK, count)];
+                boolean bf16 = dtype == SafetensorsDtype.BF16;
+                for (int done = 0; done < count; ) {
+                    int n = Math.min(chunk.length, count - done);
+                    halves.get(chunk, 0, n);
+                    int base = offset + done;
+                    if (bf16) {
+                        for (int j = 0; j < n; j++) {
+                            dst[base + j] = Float.intBitsToFloat(chunk[j] << 16); // bf16 = upper half of fp32
+                        }
+                    } else {
+                        for (int j = 0; j < n; j++) {
+                            dst[base + j] = halfToFloat(chunk[j]);
+                        }
+                    }
+                    done += n;
+                }
+            }
+            default -> throw new IllegalArgumentException("not a float dtype: " + dtype);
+        }
+    }
+
+    private static void float32Range(ByteBuffer in, SafetensorsDtype dtype, int count, ByteBuffer out) {
+        if (dtype == SafetensorsDtype.F32) {
             if (NATIVE_LE) {
-                dst.put(le.limit(le.position() + bytes));
+                out.put(in); // same bytes: one memcpy
             } else {
-                dst.duplicate().order(ByteOrder.nativeOrder()).asShortBuffer().put(le.asShortBuffer().limit((int) count));
-                dst.position(dst.position() + bytes);
+                out.order(ByteOrder.nativeOrder()).asFloatBuffer().put(in.asFloatBuffer());
             }
             return;
         }
-        ShortBuffer out = dst.duplicate().order(ByteOrder.nativeOrder()).asShortBuffer();
-        int chunkLength = (int) Math.min(CHUNK, count);
+        ShortBuffer halves = in.asShortBuffer();
+        IntBuffer bitsOut = out.order(ByteOrder.nativeOrder()).asIntBuffer();
+        int chunkLength = Math.min(CHUNK, count);
+        short[] chunk = new short[chunkLength];
+        int[] bits = new int[chunkLength];
+        boolean bf16 = dtype == SafetensorsDtype.BF16;
+        for (int done = 0; done < count; ) {
+            int n = Math.min(chunkLength, count - done);
+            halves.get(chunk, 0, n);
+            if (bf16) {
+                for (int j = 0; j < n; j++) {
+                    bits[j] = chunk[j] << 16;
+                }
+            } else {
+                for (int j = 0; j < n; j++) {
+                    bits[j] = Float.floatToRawIntBits(halfToFloat(chunk[j]));
+                }
+            }
+            bitsOut.put(bits, 0, n);
+            done += n;
+        }
+    }
+
+    private static void float16Range(ByteBuffer in, SafetensorsDtype dtype, int count, ByteBuffer out) {
+        if (dtype == SafetensorsDtype.F16) {
+            if (NATIVE_LE) {
+                out.put(in);
+            } else {
+                out.order(ByteOrder.nativeOrder()).asShortBuffer().put(in.asShortBuffer());
+            }
+            return;
+        }
+        ShortBuffer halvesOut = out.order(ByteOrder.nativeOrder()).asShortBuffer();
+        int chunkLength = Math.min(CHUNK, count);
         float[] floats = new float[chunkLength];
         short[] halves = new short[chunkLength];
-        FloatBuffer f32 = dtype == SafetensorsDtype.F32 ? le.asFloatBuffer() : null;
-        ShortBuffer bf16 = dtype == SafetensorsDtype.BF16 ? le.asShortBuffer() : null;
-        for (long done = 0; done < count; ) {
-            int n = (int) Math.min(chunkLength, count - done);
+        FloatBuffer f32 = dtype == SafetensorsDtype.F32 ? in.asFloatBuffer() : null;
+        ShortBuffer bf16 = dtype == SafetensorsDtype.BF16 ? in.asShortBuffer() : null;
+        for (int done = 0; done < count; ) {
+            int n = Math.min(chunkLength, count - done);
             if (f32 != null) {
                 f32.get(floats, 0, n);
             } else {
@@ -143,10 +209,9 @@ final class TensorConversion {
             for (int j = 0; j < n; j++) {
                 halves[j] = floatToHalf(floats[j]);
             }
-            out.put(halves, 0, n);
+            halvesOut.put(halves, 0, n);
             done += n;
         }
-        dst.position(dst.position() + bytes);
     }
 
     /** IEEE binary16 bits to float (exact: every half is a float). */

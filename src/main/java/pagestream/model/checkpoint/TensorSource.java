@@ -1,7 +1,6 @@
 package pagestream.model.checkpoint;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /** Where the data of one canonical tensor comes from: a stored tensor of a file, or one computed at load. */
 sealed interface TensorSource {
@@ -50,8 +49,8 @@ sealed interface TensorSource {
     }
 
     /** A tensor computed while loading from a base tensor: {@code W + scale · B · A} of a LoRA adapter, in fp32. */
-    record LoraMerged(TensorSource base, float[] a, float[] b, int rank, float scale, String adapter)
-            implements TensorSource {
+    record LoraMerged(TensorSource base, SafetensorsFile adapterFile, TensorInfo a, TensorInfo b, int rank,
+            float scale) implements TensorSource {
         @Override
         public long[] shape() {
             return base.shape();
@@ -59,29 +58,22 @@ sealed interface TensorSource {
 
         @Override
         public String origin() {
-            return base.origin() + " merged with LoRA of " + adapter;
+            return base.origin() + " merged with LoRA " + a.name() + " of " + adapterFile.path();
         }
 
-        /** Merged on demand, so only one merged tensor at a time occupies the heap. */
+        /** Merged on demand (A and B read then too), so only one merged tensor at a time occupies the heap. */
         @Override
         public float[] floats() {
             long[] shape = base.shape();
             float[] w = base.floats();
-            LoraMerge.addScaledProduct(w, (int) shape[0], (int) (w.length / shape[0]), b, a, rank, scale);
+            LoraMerge.addScaledProduct(w, (int) shape[0], (int) shape[1], adapterFile.floats(b.name()),
+                    adapterFile.floats(a.name()), rank, scale);
             return w;
         }
 
         @Override
         public void write(ByteBuffer dst, boolean float16) {
-            float[] values = floats();
-            if (float16) {
-                ByteBuffer f32 = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-                f32.asFloatBuffer().put(values);
-                TensorConversion.toFloat16Bytes(f32, SafetensorsDtype.F32, values.length, dst);
-            } else {
-                dst.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer().put(values);
-                dst.position(dst.position() + values.length * 4);
-            }
+            TensorConversion.write(floats(), dst, float16);
         }
     }
 }

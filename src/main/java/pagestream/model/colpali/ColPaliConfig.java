@@ -37,6 +37,11 @@ public record ColPaliConfig(PaliGemmaConfig vlmConfig, int embeddingDim) {
     public static ColPaliConfig fromJson(JsonNode root, String where) {
         JsonFields f = new JsonFields(root, where);
         String type = f.stringOr("model_type", "");
+        if (type.equals("paligemma")) {
+            // colpali-engine's checkpoints (e.g. vidore/colpaligemma-3b-pt-448-base, the base of vidore/colpali-v1.3)
+            // store the PaliGemma config itself; their projection head custom_text_proj is 128-d (ColPali.dim).
+            return new ColPaliConfig(PaliGemmaConfig.fromJson(root, where), f.positive("embedding_dim", f.intOr("embedding_dim", 128)));
+        }
         if (!type.equals("colpali")) {
             throw f.error("model_type is '" + type + "', expected 'colpali' (a ColPaliForRetrieval checkpoint)");
         }

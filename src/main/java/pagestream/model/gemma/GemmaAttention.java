@@ -33,7 +33,7 @@ public final class GemmaAttention {
      * @param x    {@code [B, S, H]} (normed)
      * @param cos  {@code [S, D]} rotary table in the compute dtype
      * @param sin  {@code [S, D]}
-     * @param mask additive {@code [B, 1, 1, S]} float32
+     * @param mask additive {@code [B, 1, 1, S]} float32, or null when no key is padding
      * @return {@code [B, S, H]} in the compute dtype
      */
     public NDArray forward(NDArray x, NDArray cos, NDArray sin, NDArray mask) {

@@ -52,7 +52,7 @@ public final class GemmaModel {
     public NDArray embed(NDArray inputIds) {
         long b = inputIds.getShape().get(0);
         long s = inputIds.getShape().get(1);
-        NDArray flat = inputIds.reshape(b * s);
+        NDArray flat = inputIds.reshape(b * s); // [B, S] -> [B·S]
         NDArray rows = embedTokens.get(inputIds.getManager(), new NDIndex("{}", flat)); // [B·S, H]
         return rows.reshape(b, s, config.hiddenSize());
     }
@@ -79,7 +79,9 @@ public final class GemmaModel {
         NDList rope = rotary.tables(scope, s, computeType);
         tap.record("rope_cos", rope.get(0));
         tap.record("rope_sin", rope.get(1));
-        NDArray mask = additiveMask(attentionMask);
+        // Without padding the reference's mask is all zeros, and adding zeros changes no score: skip the pass
+        // over the [B, Hkv, G·S, S] scores (every page batch is unpadded).
+        NDArray mask = hasPadding(attentionMask) ? additiveMask(attentionMask) : null;
         for (int i = 0; i < layers.size(); i++) {
             NDArray next = layers.get(i).forward(h, rope.get(0), rope.get(1), mask);
             h.close();
@@ -89,9 +91,17 @@ public final class GemmaModel {
         NDArray out = norm.forward(h);
         h.close();
         rope.close();
-        mask.close();
+        if (mask != null) {
+            mask.close();
+        }
         tap.record("decoder_final_hidden", out);
         return out;
+    }
+
+    static boolean hasPadding(NDArray attentionMask) {
+        try (NDArray zeros = attentionMask.eq(0); NDArray any = zeros.any()) {
+            return any.getBoolean();
+        }
     }
 
     /**

@@ -1,5 +1,8 @@
 package pagestream.model.hub;
 
+import pagestream.model.checkpoint.CheckpointException;
+import pagestream.model.checkpoint.Checkpoints;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -74,14 +77,10 @@ final class CheckpointFiles {
 
     /** The base model a LoRA adapter applies to ({@code base_model_name_or_path} of {@code adapter_config.json}). */
     static Optional<String> adapterBase(Path dir) throws IOException {
-        Path adapterConfig = dir.resolve(ADAPTER_CONFIG);
-        if (!Files.isRegularFile(adapterConfig)) {
-            return Optional.empty();
+        try {
+            return Checkpoints.adapterBaseName(dir);
+        } catch (CheckpointException e) {
+            throw new HubException(e.getMessage(), e);
         }
-        String base = new ObjectMapper().readTree(adapterConfig.toFile()).path("base_model_name_or_path").asText("");
-        if (base.isBlank()) {
-            throw new HubException(adapterConfig + " names no base model (base_model_name_or_path)");
-        }
-        return Optional.of(base);
     }
 }

@@ -65,6 +65,10 @@ final class HfHubClient {
     RepoRevision revision(RepoId repo) throws IOException {
         URI uri = URI.create(options.endpoint() + "/api/models/" + repo.id() + "/revision/" + encode(repo.revision()));
         HttpResponse<byte[]> response = send(request(uri).GET(), HttpResponse.BodyHandlers.ofByteArray(), true);
+        if (response.statusCode() >= 500 || response.statusCode() == 429) {
+            // The hub is down or busy, like a failed connection: a cached snapshot may still serve.
+            throw new IOException("HTTP " + response.statusCode() + " from " + uri);
+        }
         if (response.statusCode() != 200) {
             throw failure(response.statusCode(), response.headers(), repo, "revision " + repo.revision());
         }
@@ -103,22 +107,24 @@ final class HfHubClient {
 
     /**
      * Fetches the file into {@code partial}, appending to what an earlier attempt left there, retrying a dropped
-     * connection from where it stopped.
+     * connection from where it stopped; returns the sha256 of the whole file.
      */
-    void download(FileMetadata file, String filename, Path partial) throws IOException {
+    String download(FileMetadata file, String filename, Path partial) throws IOException {
         long onDisk = Files.exists(partial) ? Files.size(partial) : 0;
         if (file.size() >= 0 && onDisk > file.size()) {
             Files.delete(partial);
             onDisk = 0;
         }
         DownloadProgress progress = new DownloadProgress(filename, file.size(), onDisk, options.log());
+        ContentHash hash = new ContentHash();
         for (int attempt = 1; ; attempt++) {
+            hash.syncWith(partial);
             onDisk = Files.exists(partial) ? Files.size(partial) : 0;
             if (file.size() >= 0 && onDisk == file.size()) {
                 break;
             }
             try {
-                transfer(file, filename, partial, onDisk, progress);
+                transfer(file, filename, partial, onDisk, progress, hash);
                 break;
             } catch (IOException e) {
                 if (attempt == MAX_ATTEMPTS) {
@@ -132,11 +138,13 @@ final class HfHubClient {
                 sleep(250L << attempt);
             }
         }
+        hash.syncWith(partial);
         progress.finished();
+        return hash.hex();
     }
 
-    private void transfer(FileMetadata file, String filename, Path partial, long offset, DownloadProgress progress)
-            throws IOException {
+    private void transfer(FileMetadata file, String filename, Path partial, long offset, DownloadProgress progress,
+                          ContentHash hash) throws IOException {
         HttpRequest.Builder get = request(file.location()).GET().header("Accept-Encoding", "identity");
         if (offset > 0) {
             get.header("Range", "bytes=" + offset + "-");
@@ -150,12 +158,17 @@ final class HfHubClient {
             Files.deleteIfExists(partial);
             throw new IOException("server refused to resume (416)");
         }
+        if (status >= 500 || status == 429) {
+            response.body().close();
+            throw new IOException("HTTP " + status + " from " + file.location().getHost());
+        }
         if (status != 200 && status != 206) {
             response.body().close();
             throw failure(status, response.headers(), null, filename);
         }
         if (!append) {
             progress.restart();
+            hash.reset();
         }
         Files.createDirectories(partial.getParent());
         try (InputStream in = response.body();
@@ -164,6 +177,7 @@ final class HfHubClient {
             byte[] buffer = new byte[BUFFER_BYTES];
             for (int n; (n = in.read(buffer)) >= 0; ) {
                 out.write(buffer, 0, n);
+                hash.update(buffer, 0, n);
                 progress.advance(n);
             }
         }

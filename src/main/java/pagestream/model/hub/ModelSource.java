@@ -8,10 +8,6 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.io.InputStream;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -142,14 +138,28 @@ public final class ModelSource {
                 return; // another process finished it while we waited
             }
             Path partial = cache.incomplete(file.etag());
-            hub.download(file, filename, partial);
-            verify(partial, file, filename);
+            checkDiskSpace(partial, file, filename);
+            String sha256 = hub.download(file, filename, partial);
+            verify(partial, file, filename, sha256);
             Files.move(partial, blob, StandardCopyOption.ATOMIC_MOVE);
         }
     }
 
+    /** Fails before a multi-GB transfer that cannot fit, rather than after filling the disk. */
+    private static void checkDiskSpace(Path partial, HfHubClient.FileMetadata file, String filename)
+            throws IOException {
+        Files.createDirectories(partial.getParent());
+        long missing = file.size() - (Files.exists(partial) ? Files.size(partial) : 0);
+        long free = Files.getFileStore(partial.getParent()).getUsableSpace();
+        if (file.size() > 0 && missing > free) {
+            throw new HubException("Not enough disk space for " + filename + " in " + partial.getParent() + ": "
+                    + missing + " bytes needed, " + free + " free (set HF_HUB_CACHE to a larger disk)");
+        }
+    }
+
     /** Size always; content too when the etag is a sha256 (LFS files): a corrupt file never enters the cache. */
-    private static void verify(Path partial, HfHubClient.FileMetadata file, String filename) throws IOException {
+    private static void verify(Path partial, HfHubClient.FileMetadata file, String filename, String actual)
+            throws IOException {
         long size = Files.size(partial);
         if (file.size() >= 0 && size != file.size()) {
             Files.delete(partial);
@@ -157,29 +167,12 @@ public final class ModelSource {
                     + size + "; the download was deleted, run again");
         }
         if (SHA256.matcher(file.etag()).matches()) {
-            String actual = sha256(partial);
             if (!actual.equals(file.etag())) {
                 Files.delete(partial);
                 throw new HubException("Checksum mismatch for " + filename + ": expected sha256 " + file.etag()
                         + ", got " + actual + "; the corrupt download was deleted, run again");
             }
         }
-    }
-
-    private static String sha256(Path file) throws IOException {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buffer = new byte[1 << 20];
-            for (int n; (n = in.read(buffer)) >= 0; ) {
-                digest.update(buffer, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(digest.digest());
     }
 
     private static Optional<Path> asPath(String text) {

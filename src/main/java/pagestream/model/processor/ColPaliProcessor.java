@@ -133,13 +133,7 @@ public final class ColPaliProcessor implements AutoCloseable {
         if (images.isEmpty()) {
             throw new IllegalArgumentException("no images to process");
         }
-        int perImage = 3 * imageSize * imageSize;
-        float[] out = new float[Math.multiplyExact(images.size(), perImage)];
-        for (int n = 0; n < images.size(); n++) {
-            PixelNormalizer.writeChannelsFirst(resize(Objects.requireNonNull(images.get(n), "image " + n)),
-                    out, n * perImage);
-        }
-        return out;
+        return PixelValues.of(images, imageSize);
     }
 
     /** Input ids for {@code n} pages: the same prompt on every row, no padding. */

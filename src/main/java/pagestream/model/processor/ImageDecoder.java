@@ -21,8 +21,10 @@ import javax.imageio.stream.ImageInputStream;
  *
  * <p>The format comes from the magic bytes. Before any pixel is decoded the declared width and height are read
  * from the header and checked against {@code maxPixels}, so a decompression bomb costs a header parse, not
- * memory. Every failure is an {@link ImageDecodeException} with a reason; nothing else escapes. Thread-safe:
- * each call uses its own ImageIO reader.
+ * memory. 8-bit non-interlaced PNGs (nearly every rendered page) take the direct {@link PngDecoder}; everything
+ * else goes through ImageIO (TwelveMonkeys' JPEG and TIFF plugins, the JDK's PNG, BMP and GIF readers). Every
+ * failure is an {@link ImageDecodeException} with a reason; nothing else escapes. Thread-safe: each call uses its
+ * own reader.
  */
 public final class ImageDecoder {
 
@@ -53,6 +55,20 @@ public final class ImageDecoder {
         if (format == ImageFormat.PDF) {
             throw new ImageDecodeException(ImageDecodeException.Reason.UNSUPPORTED_FORMAT,
                     "a PDF is a document, not an image: render it with PdfRenderer");
+        }
+        if (format == ImageFormat.PNG) {
+            PngDecoder.Header header = PngDecoder.header(bytes);
+            checkSize(format, header.width(), header.height());
+            if (header.direct()) {
+                try {
+                    return PngDecoder.decode(bytes, header);
+                } catch (ImageDecodeException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT_IMAGE,
+                            "cannot decode PNG (" + bytes.length + " bytes): " + describe(e), e);
+                }
+            }
         }
         ImageReader reader = readerFor(format);
         try (ImageInputStream input = new ByteArrayImageInputStream(bytes)) {

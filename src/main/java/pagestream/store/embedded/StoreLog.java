@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import java.util.zip.CRC32C;
 
 /**
@@ -79,10 +80,15 @@ final class StoreLog implements AutoCloseable {
 
     /** Opens an existing log, feeding every intact record's payload to {@code replay} in order. */
     static StoreLog open(Path dir, Consumer<ByteBuffer> replay) {
+        return open(dir, replay, UnaryOperator.identity());
+    }
+
+    /** {@code wrap} lets tests put a channel that fails like a full disk between the log and the file. */
+    static StoreLog open(Path dir, Consumer<ByteBuffer> replay, UnaryOperator<FileChannel> wrap) {
         Path file = dir.resolve(FILE_NAME);
         FileChannel ch = null;
         try {
-            ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ch = wrap.apply(FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE));
             int dim = readHeader(file, ch);
             long end = replayRecords(file, ch, replay);
             if (end < ch.size()) {

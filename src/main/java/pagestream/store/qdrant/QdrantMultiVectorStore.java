@@ -9,6 +9,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.qdrant.client.QdrantClient;
 import io.qdrant.client.QdrantGrpcClient;
+import io.qdrant.client.VersionsCompatibilityChecker;
 import io.qdrant.client.grpc.Collections.CollectionInfo;
 import io.qdrant.client.grpc.Collections.CreateCollection;
 import io.qdrant.client.grpc.Collections.Distance;
@@ -100,8 +101,8 @@ public final class QdrantMultiVectorStore implements MultiVectorStore {
         ManagedChannel channel = Grpc.newChannelBuilderForAddress(o.host(), o.port(), credentials)
                 .maxInboundMessageSize(MAX_INBOUND_BYTES)
                 .build();
-        // checkCompatibility=false: the client would otherwise call the server while we are constructing; the
-        // version is checked (and logged) by isReachable/ensureCollection paths instead of failing start-up.
+        // checkCompatibility=false: the builder would make a blocking call while the service is still being
+        // constructed; ensureCollection checks the server version instead, with the configured timeout.
         QdrantGrpcClient.Builder builder = QdrantGrpcClient.newBuilder(channel, true, false).withTimeout(o.timeout());
         o.apiKey().ifPresent(builder::withApiKey);
         return builder.build();
@@ -116,6 +117,7 @@ public final class QdrantMultiVectorStore implements MultiVectorStore {
         if (dim < 1 || dim > 65536) {
             throw new IllegalArgumentException("dimension must be 1..65536, got " + dim);
         }
+        warnIfIncompatibleServer();
         String name = options.collection();
         if (!call("check collection " + name, client.collectionExistsAsync(name, options.timeout()))) {
             VectorParams params = VectorParams.newBuilder()
@@ -147,6 +149,17 @@ public final class QdrantMultiVectorStore implements MultiVectorStore {
                     PayloadSchemaType.Keyword, null, true, null, options.timeout()));
         }
         this.dim = dim;
+    }
+
+    /** Like the client's own check: Qdrant keeps gRPC compatible within one minor version either way. */
+    private void warnIfIncompatibleServer() {
+        String server = call("health check", client.healthCheckAsync(options.timeout())).getVersion();
+        String clientVersion = QdrantGrpcClient.class.getPackage().getImplementationVersion();
+        if (clientVersion != null && !VersionsCompatibilityChecker.isCompatible(clientVersion, server)) {
+            System.getLogger(QdrantMultiVectorStore.class.getName()).log(System.Logger.Level.WARNING,
+                    "Qdrant server {0} at {1}:{2} is not compatible with client {3}; requests may fail",
+                    server, options.host(), String.valueOf(options.port()), clientVersion);
+        }
     }
 
     private void verify(CollectionInfo info, int dim) {

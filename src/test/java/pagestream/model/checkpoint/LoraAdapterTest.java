@@ -138,6 +138,18 @@ class LoraAdapterTest {
                 .hasMessageContaining("not a directory");
     }
 
+    @Test
+    void withoutAResolverTheBaseIsAPathRelativeToTheAdapter(@TempDir Path tmp) throws Exception {
+        Path base = writeBase(tmp);
+        Path adapter = Files.createDirectories(tmp.resolve("adapter"));
+        writeAdapter(adapter, config(false, "null").replace(BASE_ID, "../base"), Map.of());
+        try (Weights weights = Checkpoints.open(adapter)) {
+            assertThat(weights.toString()).contains("LoRA over").contains("base");
+            assertThat(weights.names()).hasSize(PlainSafetensors.read(TestCheckpoints.TINY_A).size());
+        }
+        assertThat(base).isDirectory();
+    }
+
     private static String config(boolean rsLora, String modulesToSave) {
         return "{\"base_model_name_or_path\": \"" + BASE_ID + "\", \"peft_type\": \"LORA\", \"r\": " + RANK
                 + ", \"lora_alpha\": " + (int) ALPHA + ", \"lora_dropout\": 0.1, \"bias\": \"none\", \"use_rslora\": "

@@ -42,6 +42,10 @@ final class PlainSafetensors {
             }
             int begin = 8 + n + t.get("data_offsets").get(0).asInt();
             int end = 8 + n + t.get("data_offsets").get(1).asInt();
+            if (!dtype.equals("F32") && !dtype.equals("BF16")) {
+                out.put(e.getKey(), new Tensor(dtype, shape, null)); // only float values are decoded
+                return;
+            }
             int size = dtype.equals("F32") ? 4 : 2;
             float[] values = new float[(end - begin) / size];
             for (int i = 0; i < values.length; i++) {

@@ -56,6 +56,35 @@ class TensorConversionTest {
         }
     }
 
+    /** Large enough to be split over threads; buffers start mid-way so every slice offset is exercised. */
+    @Test
+    void parallelConversionOfALargeTensorMatchesElementByElement() {
+        int count = (1 << 22) + 12_345;
+        ByteBuffer stored = ByteBuffer.allocate(6 + count * 2).order(ByteOrder.LITTLE_ENDIAN);
+        stored.position(6);
+        for (int i = 0; i < count; i++) {
+            stored.putShort(6 + i * 2, (short) (i * 0x9E37));
+        }
+        float[] floats = new float[count];
+        TensorConversion.toFloats(stored, SafetensorsDtype.BF16, floats);
+        ByteBuffer f32 = ByteBuffer.allocateDirect(8 + count * 4).order(ByteOrder.nativeOrder());
+        f32.position(8);
+        TensorConversion.toFloat32Bytes(stored, SafetensorsDtype.BF16, count, f32);
+        ByteBuffer f16 = ByteBuffer.allocateDirect(2 + count * 2).order(ByteOrder.nativeOrder());
+        f16.position(2);
+        TensorConversion.toFloat16Bytes(stored, SafetensorsDtype.BF16, count, f16);
+        assertThat(f32.position()).isEqualTo(8 + count * 4);
+        assertThat(f16.position()).isEqualTo(2 + count * 2);
+        int mismatches = 0;
+        for (int i = 0; i < count; i++) {
+            int expected = (stored.getShort(6 + i * 2) & 0xffff) << 16;
+            mismatches += Float.floatToRawIntBits(floats[i]) == expected && f32.getInt(8 + i * 4) == expected
+                    && f16.getShort(2 + i * 2) == TensorConversion.floatToHalf(Float.intBitsToFloat(expected)) ? 0 : 1;
+        }
+        assertThat(mismatches).isZero();
+        assertThat(stored.position()).as("source position untouched").isEqualTo(6);
+    }
+
     @Test
     void halfToFloatAgreesWithTheJdkOnAllHalves() throws Exception {
         Method jdk = jdkMethod("float16ToFloat", short.class);

@@ -132,8 +132,12 @@ class ColPaliConfigTest {
         assertThatThrownBy(() -> ColPaliConfig.load(dir))
                 .isInstanceOf(ModelConfigException.class).hasMessageContaining("config.json does not exist");
 
-        Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"paligemma\"}");
+        Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"gemma\"}");
         assertThatThrownBy(() -> ColPaliConfig.load(dir)).hasMessageContaining("expected 'colpali'");
+
+        // colpali-engine's base checkpoints store the PaliGemma config itself; ColPali's head is 128-d.
+        Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"paligemma\"}");
+        assertThat(ColPaliConfig.load(dir).embeddingDim()).isEqualTo(128);
 
         Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"colpali\", \"vlm_config\": {}}");
         assertThatThrownBy(() -> ColPaliConfig.load(dir)).hasMessageContaining("vlm_config has no model_type");

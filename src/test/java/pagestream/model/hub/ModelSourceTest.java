@@ -4,6 +4,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import pagestream.PageStreamConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -100,6 +101,18 @@ class ModelSourceTest {
     }
 
     @Test
+    void refreshFallsBackToTheCacheWhenTheHubIsDown() {
+        Path cached = ModelSource.resolve("acme/tiny-a", options());
+        hub.close();
+
+        assertThat(ModelSource.resolve("acme/tiny-a", options().withRefresh(true))).isEqualTo(cached);
+        assertThat(log).anyMatch(line -> line.contains("unreachable") && line.contains("using the cached snapshot"));
+        assertThatThrownBy(() -> ModelSource.resolve("acme/other", options()))
+                .isInstanceOf(HubException.class)
+                .hasMessageContaining("Cannot reach the hub at " + hub.endpoint());
+    }
+
+    @Test
     void offlineModeUsesOnlyTheCache() {
         assertThatThrownBy(() -> ModelSource.resolve("acme/tiny-a", options().withOffline(true)))
                 .isInstanceOf(HubException.class)
@@ -121,7 +134,12 @@ class ModelSourceTest {
         Path snapshot = ModelSource.resolve("acme/tiny-a", options());
 
         assertThat(Files.readAllBytes(snapshot.resolve("model.safetensors"))).isEqualTo(weights);
-        assertThat(hub.requests("cdn")).extracting(FakeHub.Request::range).containsExactly(null, "bytes=300000-");
+        List<String> ranges = hub.requests("cdn").stream().map(FakeHub.Request::range).toList();
+        assertThat(ranges).hasSize(2);
+        assertThat(ranges.get(0)).isNull();
+        // Resumed from what reached the disk: at most the 300,000 bytes sent before the cut.
+        long resumedAt = Long.parseLong(ranges.get(1).replaceAll("bytes=(\\d+)-", "$1"));
+        assertThat(resumedAt).isPositive().isLessThanOrEqualTo(300_000);
         assertThat(log).anyMatch(line -> line.contains("transfer interrupted"));
     }
 
@@ -250,6 +268,24 @@ class ModelSourceTest {
         assertThat(set.endpoint()).hasToString("https://mirror.example");
         assertThat(set.token()).contains("hf_abc");
         assertThat(set.toString()).doesNotContain("hf_abc");
+    }
+
+    @Test
+    void pagestreamHubSettingsOverrideTheEnvironment() {
+        HubOptions options = HubOptions.from(new PageStreamConfig.Hub() {
+            @Override
+            public boolean offline() {
+                return true;
+            }
+
+            @Override
+            public Optional<Path> cacheDir() {
+                return Optional.of(Path.of("/models/hf"));
+            }
+        });
+
+        assertThat(options.offline()).isTrue();
+        assertThat(options.cacheDir()).isEqualTo(Path.of("/models/hf"));
     }
 
     @Test

@@ -186,6 +186,50 @@ class ImageDecoderTest {
     }
 
     @Test
+    void noisyRgbaPngExercisesEveryRowFilter() throws Exception {
+        // Noise next to smooth gradients makes the encoder's adaptive filtering pick all five filter types.
+        java.util.Random random = new java.util.Random(7);
+        int w = 301;
+        int h = 97;
+        BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_INT_ARGB);
+        byte[] expected = new byte[w * h * 3];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int argb = (y % 3 == 0) ? random.nextInt() : (x * 3 + y) << 24 | (x & 0xFF) << 16 | (y * 2) << 8 | 77;
+                image.setRGB(x, y, argb);
+                int o = (y * w + x) * 3;
+                expected[o] = (byte) (argb >> 16);
+                expected[o + 1] = (byte) (argb >> 8);
+                expected[o + 2] = (byte) argb;
+            }
+        }
+        RgbImage decoded = decoder.decode(encode(image, "png"));
+        assertThat(decoded.rgb()).isEqualTo(expected);
+    }
+
+    @Test
+    void interlacedPngFallsBackToImageIo() throws Exception {
+        BufferedImage image = new BufferedImage(W, H, BufferedImage.TYPE_3BYTE_BGR);
+        for (int y = 0; y < H; y++) {
+            for (int x = 0; x < W; x++) {
+                image.setRGB(x, y, sample(x, y, 0) << 16 | sample(x, y, 1) << 8 | sample(x, y, 2));
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
+        try (ImageOutputStream stream = ImageIO.createImageOutputStream(out)) {
+            writer.setOutput(stream);
+            ImageWriteParam param = writer.getDefaultWriteParam();
+            param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT); // Adam7
+            writer.write(null, new IIOImage(image, null, null), param);
+        } finally {
+            writer.dispose();
+        }
+        assertThat(out.toByteArray()[28]).as("IHDR interlace method").isEqualTo((byte) 1);
+        assertDecodes(out.toByteArray(), expectedPattern());
+    }
+
+    @Test
     void progressiveJpegDecodesCloseToItsSource() throws Exception {
         BufferedImage image = smoothRgb();
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -91,6 +91,23 @@ class QdrantMultiVectorStoreTest extends MultiVectorStoreContract {
     }
 
     @Test
+    void anExistingCollectionThatIsNotADotMaxSimMultivectorIsRefused() throws Exception {
+        try (QdrantClient raw = rawClient()) {
+            raw.createCollectionAsync("cosine-single", Map.of("colpali", VectorParams.newBuilder()
+                    .setSize(DIM).setDistance(Distance.Cosine).build())).get();
+            raw.createCollectionAsync("other-name", Map.of("dense", VectorParams.newBuilder()
+                    .setSize(DIM).setDistance(Distance.Dot).build())).get();
+        }
+        try (QdrantMultiVectorStore cosine = new QdrantMultiVectorStore(options().withCollection("cosine-single"));
+             QdrantMultiVectorStore otherName = new QdrantMultiVectorStore(options().withCollection("other-name"))) {
+            assertThatThrownBy(() -> cosine.ensureCollection(DIM))
+                    .isInstanceOf(StoreException.class).hasMessageContaining("not a Dot/MaxSim multivector");
+            assertThatThrownBy(() -> otherName.ensureCollection(DIM))
+                    .isInstanceOf(StoreException.class).hasMessageContaining("no vector named colpali");
+        }
+    }
+
+    @Test
     void aPageOverTheMultivectorLimitIsRefusedBeforeSending() {
         MultiVector huge = new MultiVector(1_048_576 / DIM + 1, DIM, new float[(1_048_576 / DIM + 1) * DIM]);
         PagePoint p = PagePoint.of(null, "huge", 0, null, null, null, null, huge);

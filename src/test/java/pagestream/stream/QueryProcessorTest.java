@@ -1,0 +1,82 @@
+package pagestream.stream;
+
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import pagestream.embed.EmbeddingExecutor;
+import pagestream.store.embedded.EmbeddedMultiVectorStore;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The query processor alone: where each reply is routed (SmallRye headers here; Spring in the e2e test). */
+class QueryProcessorTest {
+
+    @TempDir
+    Path tmp;
+
+    private EmbeddingExecutor executor;
+    private EmbeddedMultiVectorStore store;
+    private MockProcessorContext<byte[], RoutedValue> context;
+    private QueryProcessor processor;
+
+    @BeforeEach
+    void setUp() {
+        executor = new EmbeddingExecutor(TinyModel.get(), 2, 16);
+        store = EmbeddedMultiVectorStore.open(tmp);
+        store.ensureCollection(TinyModel.get().embeddingDim());
+        context = new MockProcessorContext<>();
+        context.setCurrentSystemTimeMs(1_000);
+        processor = new QueryProcessor(new QueryEventCodec(1024, 10), executor, store, "pagestream.replies",
+                "pagestream.queries.dlq", PageStreamTopology.REPLIES_SINK, PageStreamTopology.QUERIES_DLQ_SINK,
+                Duration.ofSeconds(60));
+        processor.init(context);
+    }
+
+    @AfterEach
+    void tearDown() {
+        executor.close();
+        store.close();
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void smallRyeReplyTopicAndPartitionAreHonoured() {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(ReplyRoute.SMALLRYE_CORRELATION_ID, utf8("corr-9"));
+        headers.add(ReplyRoute.SMALLRYE_REPLY_TOPIC, utf8("search-replies"));
+        headers.add(ReplyRoute.SMALLRYE_REPLY_PARTITION, ByteBuffer.allocate(4).putInt(1).array());
+        processor.process(new Record<>(utf8("k"), utf8("{\"query\": \"hello\"}"), 0L, headers));
+
+        assertThat(context.forwarded()).singleElement().satisfies(forward -> {
+            assertThat(forward.childName()).hasValue(PageStreamTopology.REPLIES_SINK);
+            RoutedValue reply = forward.record().value();
+            assertThat(reply.topic()).isEqualTo("search-replies");
+            assertThat(reply.partition()).hasValue(1);
+            assertThat(new String(reply.bytes(), StandardCharsets.UTF_8)).startsWith("{\"query\":\"hello\",\"results\":[]");
+            assertThat(forward.record().key()).isEqualTo(utf8("k"));
+            assertThat(forward.record().headers().toArray()).hasSize(1);
+            assertThat(forward.record().headers().lastHeader(ReplyRoute.SMALLRYE_CORRELATION_ID).value())
+                    .isEqualTo(utf8("corr-9"));
+        });
+    }
+
+    @Test
+    void withoutReplyHeadersTheDefaultTopicAndAnyPartitionAreUsed() {
+        processor.process(new Record<>(utf8("k"), utf8("{\"query\": \"hello\", \"top_k\": 1}"), 0L));
+        RoutedValue reply = context.forwarded().get(0).record().value();
+        assertThat(reply.topic()).isEqualTo("pagestream.replies");
+        assertThat(reply.partition()).isEmpty();
+    }
+}
