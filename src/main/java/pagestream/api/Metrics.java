@@ -2,6 +2,7 @@ package pagestream.api;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -15,6 +16,7 @@ import pagestream.embed.EmbeddingExecutor;
 import jakarta.inject.Inject;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -23,6 +25,8 @@ import java.util.function.Supplier;
  *   <li>pages stored [{@code pagestream_pages_ingested_total}] — its rate is pages/s;</li>
  *   <li>items and model calls of the embedding executor [{@code pagestream_embedded_total} and
  *       {@code pagestream_embed_calls_total}, tag {@code kind} = pages|queries]: their ratio is the batch size;</li>
+ *   <li>time in the model [{@code pagestream_embed_seconds_count} / {@code _sum}, tag {@code kind}]: mean latency
+ *       of a model call;</li>
  *   <li>embedding executor queue depths [{@code pagestream_queue_depth}, tag {@code queue} =
  *       queries|page-batches];</li>
  *   <li>dead-lettered records [{@code pagestream_dlq_total}, tags {@code topic} and {@code reason}];</li>
@@ -72,6 +76,12 @@ public class Metrics {
                 .description("Model calls").tag("kind", "pages").register(registry);
         FunctionCounter.builder("pagestream.embed.calls", executor, e -> e.stats().queryBatches())
                 .description("Model calls").tag("kind", "queries").register(registry);
+        FunctionTimer.builder("pagestream.embed", executor, e -> e.stats().pageSubBatches(),
+                e -> e.stats().pageNanos(), TimeUnit.NANOSECONDS)
+                .description("Model calls and their total time").tag("kind", "pages").register(registry);
+        FunctionTimer.builder("pagestream.embed", executor, e -> e.stats().queryBatches(),
+                e -> e.stats().queryNanos(), TimeUnit.NANOSECONDS)
+                .description("Model calls and their total time").tag("kind", "queries").register(registry);
         queueDepth("queries", executor::queuedQueries);
         queueDepth("page-batches", executor::queuedPageBatches);
     }

@@ -47,9 +47,12 @@ public final class EmbeddingExecutor implements AutoCloseable {
     private final AtomicLong queryBatches = new AtomicLong();
     private final AtomicLong pagesEmbedded = new AtomicLong();
     private final AtomicLong pageSubBatches = new AtomicLong();
+    private final AtomicLong queryNanos = new AtomicLong();
+    private final AtomicLong pageNanos = new AtomicLong();
 
-    /** Work done so far: model calls ({@code *Batches}) and the items they embedded. */
-    public record Stats(long queries, long queryBatches, long pages, long pageSubBatches) {
+    /** Work done so far: model calls ({@code *Batches}), the items they embedded and the time they took. */
+    public record Stats(long queries, long queryBatches, long pages, long pageSubBatches, long queryNanos,
+            long pageNanos) {
     }
 
     private record QueryWork(String text, CompletableFuture<MultiVector> result) {
@@ -96,7 +99,8 @@ public final class EmbeddingExecutor implements AutoCloseable {
     }
 
     public Stats stats() {
-        return new Stats(queriesEmbedded.get(), queryBatches.get(), pagesEmbedded.get(), pageSubBatches.get());
+        return new Stats(queriesEmbedded.get(), queryBatches.get(), pagesEmbedded.get(), pageSubBatches.get(),
+                queryNanos.get(), pageNanos.get());
     }
 
     public int queuedQueries() {
@@ -162,7 +166,9 @@ public final class EmbeddingExecutor implements AutoCloseable {
 
     private void runQueries(List<QueryWork> batch) {
         try {
+            long start = System.nanoTime();
             List<MultiVector> vectors = model.embedQueries(batch.stream().map(QueryWork::text).toList());
+            queryNanos.addAndGet(System.nanoTime() - start);
             queryBatches.incrementAndGet();
             queriesEmbedded.addAndGet(batch.size());
             for (int i = 0; i < batch.size(); i++) {
@@ -179,7 +185,9 @@ public final class EmbeddingExecutor implements AutoCloseable {
         int to = Math.min(from + pageSubBatch, job.images().size());
         boolean finished;
         try {
+            long start = System.nanoTime();
             job.done().addAll(model.embedImages(job.images().subList(from, to)));
+            pageNanos.addAndGet(System.nanoTime() - start);
             pageSubBatches.incrementAndGet();
             pagesEmbedded.addAndGet(to - from);
             finished = job.done().size() == job.images().size();

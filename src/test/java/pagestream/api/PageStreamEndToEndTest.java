@@ -212,7 +212,8 @@ class PageStreamEndToEndTest {
         await("page stored", () -> store.count(SearchFilter.tenant("metrics")) == 1);
         String metrics = RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).contains("pagestream_pages_ingested_total", "pagestream_queue_depth{queue=\"page-buffer\"}",
-                "pagestream_embedded_total{", "pagestream_embed_calls_total{");
+                "pagestream_embedded_total{", "pagestream_embed_calls_total{",
+                "pagestream_embed_seconds_sum{kind=\"pages\"}");
     }
 
     // --- helpers -------------------------------------------------------------------------------------------
