@@ -27,6 +27,7 @@ import pagestream.model.processor.ImageDecoder;
 import pagestream.model.processor.PdfRenderer;
 import pagestream.model.processor.RgbImage;
 import pagestream.store.SearchFilter;
+import pagestream.store.StoreFixtures;
 import pagestream.store.embedded.EmbeddedMultiVectorStore;
 
 import java.nio.ByteBuffer;
@@ -298,7 +299,7 @@ class PageStreamTopologyTest {
         List<double[]> expected = new ArrayList<>(); // {doc index, score}
         for (int i = 0; i < images.size(); i++) {
             MultiVector p = model.embedImages(List.of(modelInput(images.get(i)))).get(0);
-            expected.add(new double[] {i, StreamTestSupport.maxSim(q, p)});
+            expected.add(new double[] {i, StoreFixtures.maxSim(q, p)});
         }
         expected.sort(Comparator.comparingDouble((double[] e) -> -e[1]));
         JsonNode results = body.get("results");

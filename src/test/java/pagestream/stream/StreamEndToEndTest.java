@@ -30,6 +30,7 @@ import pagestream.model.MultiVector;
 import pagestream.model.processor.BicubicResizer;
 import pagestream.model.processor.ImageDecoder;
 import pagestream.store.SearchFilter;
+import pagestream.store.StoreFixtures;
 import pagestream.store.embedded.EmbeddedMultiVectorStore;
 
 import java.nio.ByteBuffer;
@@ -207,7 +208,7 @@ class StreamEndToEndTest {
                 MultiVector page = model.embedImages(List.of(BicubicResizer.resize(
                         new ImageDecoder(10_000_000).decode(images.get(doc)), model.imageSize(), model.imageSize())))
                         .get(0);
-                double expected = StreamTestSupport.maxSim(q, page);
+                double expected = StoreFixtures.maxSim(q, page);
                 assertThat(hit.get("score").asDouble()).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-4));
                 assertThat(expected).isLessThanOrEqualTo(previous + 1e-6);
                 previous = expected;

@@ -4,7 +4,6 @@ import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import pagestream.PageStreamConfig;
-import pagestream.model.MultiVector;
 
 import java.time.Duration;
 import java.util.Map;
@@ -39,22 +38,5 @@ final class StreamTestSupport {
                 throw new AssertionError("interrupted waiting for " + what, e);
             }
         }
-    }
-
-    /** Late-interaction score, computed independently of the store: Σ over query rows of the max dot product. */
-    static double maxSim(MultiVector query, MultiVector page) {
-        double total = 0;
-        for (int q = 0; q < query.rows(); q++) {
-            double best = Double.NEGATIVE_INFINITY;
-            for (int p = 0; p < page.rows(); p++) {
-                double dot = 0;
-                for (int d = 0; d < query.dim(); d++) {
-                    dot += (double) query.data()[q * query.dim() + d] * page.data()[p * page.dim() + d];
-                }
-                best = Math.max(best, dot);
-            }
-            total += best;
-        }
-        return total;
     }
 }
