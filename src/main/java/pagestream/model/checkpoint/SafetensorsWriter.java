@@ -50,48 +50,42 @@ public final class SafetensorsWriter {
 
     public SafetensorsWriter addFloat32(String name, long[] shape, float[] values) {
         checkCount(name, shape, values.length);
-        return put(name, SafetensorsDtype.F32, shape, new Payload() {
-            @Override
-            public long byteLength() {
-                return values.length * 4L;
-            }
-
-            @Override
-            public void writeTo(FileChannel out) throws IOException {
-                ByteBuffer chunk = ByteBuffer.allocate(CHUNK_ELEMENTS * 4).order(ByteOrder.LITTLE_ENDIAN);
-                for (int done = 0; done < values.length; ) {
-                    int n = Math.min(CHUNK_ELEMENTS, values.length - done);
-                    chunk.clear();
-                    chunk.asFloatBuffer().put(values, done, n);
-                    chunk.limit(n * 4);
-                    writeFully(out, chunk);
-                    done += n;
-                }
-            }
-        });
+        return put(name, SafetensorsDtype.F32, shape,
+                chunked(values.length, 4, (chunk, from, n) -> chunk.asFloatBuffer().put(values, from, n)));
     }
 
     public SafetensorsWriter addInt64(String name, long[] shape, long[] values) {
         checkCount(name, shape, values.length);
-        return put(name, SafetensorsDtype.I64, shape, new Payload() {
+        return put(name, SafetensorsDtype.I64, shape,
+                chunked(values.length, 8, (chunk, from, n) -> chunk.asLongBuffer().put(values, from, n)));
+    }
+
+    /** Fills {@code chunk} (little-endian, at position 0) with elements {@code from .. from + n} of an array. */
+    private interface ChunkFill {
+        void fill(ByteBuffer chunk, int from, int n);
+    }
+
+    /** A payload of {@code count} array elements written through one reused buffer of CHUNK_ELEMENTS elements. */
+    private static Payload chunked(int count, int elementBytes, ChunkFill fill) {
+        return new Payload() {
             @Override
             public long byteLength() {
-                return values.length * 8L;
+                return (long) count * elementBytes;
             }
 
             @Override
             public void writeTo(FileChannel out) throws IOException {
-                ByteBuffer chunk = ByteBuffer.allocate(CHUNK_ELEMENTS * 8).order(ByteOrder.LITTLE_ENDIAN);
-                for (int done = 0; done < values.length; ) {
-                    int n = Math.min(CHUNK_ELEMENTS, values.length - done);
+                ByteBuffer chunk = ByteBuffer.allocate(CHUNK_ELEMENTS * elementBytes).order(ByteOrder.LITTLE_ENDIAN);
+                for (int done = 0; done < count; ) {
+                    int n = Math.min(CHUNK_ELEMENTS, count - done);
                     chunk.clear();
-                    chunk.asLongBuffer().put(values, done, n);
-                    chunk.limit(n * 8);
+                    fill.fill(chunk, done, n);
+                    chunk.limit(n * elementBytes);
                     writeFully(out, chunk);
                     done += n;
                 }
             }
-        });
+        };
     }
 
     /**
