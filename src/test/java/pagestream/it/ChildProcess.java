@@ -33,7 +33,7 @@ final class ChildProcess implements AutoCloseable {
     private final Thread reaperHook;
     private Trigger trigger;
 
-    private record Trigger(Predicate<String> line, CompletableFuture<String> killed) {
+    private record Trigger(Predicate<String> line, long delayMs, CompletableFuture<String> killed) {
     }
 
     private ChildProcess(String name, Process process, Path logFile) throws IOException {
@@ -104,11 +104,12 @@ final class ChildProcess implements AutoCloseable {
     }
 
     /**
-     * SIGKILLs the process (and its descendants) the moment it prints a line that matches, on the thread that reads
-     * the output; the future completes with that line after the kill.
+     * SIGKILLs the process (and its descendants) {@code delayMs} after it prints a line that matches; with no delay
+     * the moment it does, on the thread that reads the output. The future completes with that line once the
+     * process has exited.
      */
-    synchronized CompletableFuture<String> killOn(Predicate<String> line) {
-        trigger = new Trigger(line, new CompletableFuture<>());
+    synchronized CompletableFuture<String> killOn(Predicate<String> line, long delayMs) {
+        trigger = new Trigger(line, delayMs, new CompletableFuture<>());
         return trigger.killed();
     }
 
@@ -152,15 +153,21 @@ final class ChildProcess implements AutoCloseable {
                 new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = out.readLine()) != null) {
-                Optional<CompletableFuture<String>> fired = fire(line);
-                fired.ifPresent(killed -> killNow()); // before anything else: the kill must land mid-flight
+                Optional<Trigger> fired = fire(line);
+                if (fired.isPresent() && fired.get().delayMs() == 0) {
+                    killNow(); // before anything else: the kill must land while the line's work is in flight
+                }
                 log.println(line);
                 synchronized (this) {
                     lines.add(line);
                     notifyAll();
                 }
-                String firedLine = line;
-                fired.ifPresent(killed -> killed.complete(firedLine));
+                if (fired.isPresent()) {
+                    String firedLine = line;
+                    Thread killer = new Thread(() -> killLater(fired.get(), firedLine), "kill-" + name);
+                    killer.setDaemon(true);
+                    killer.start();
+                }
             }
         } catch (IOException e) {
             // the process is gone
@@ -172,12 +179,20 @@ final class ChildProcess implements AutoCloseable {
         }
     }
 
-    private synchronized Optional<CompletableFuture<String>> fire(String line) {
-        if (trigger == null || !trigger.line().test(line)) {
-            return Optional.empty();
+    private void killLater(Trigger fired, String line) {
+        try {
+            Thread.sleep(fired.delayMs());
+            killNow();
+            process.waitFor();
+            fired.killed().complete(line);
+        } catch (InterruptedException e) {
+            fired.killed().completeExceptionally(e);
         }
-        CompletableFuture<String> killed = trigger.killed();
-        trigger = null;
-        return Optional.of(killed);
+    }
+
+    private synchronized Optional<Trigger> fire(String line) {
+        Optional<Trigger> fired = Optional.ofNullable(trigger).filter(t -> t.line().test(line));
+        fired.ifPresent(t -> trigger = null);
+        return fired;
     }
 }
