@@ -47,6 +47,17 @@ final class KafkaChecks {
         }
     }
 
+    /** Records of {@code topic} the service has committed (consumed for good); -1 while the broker cannot tell. */
+    long committedOrMinusOne(String topic) {
+        try (Admin admin = admin()) {
+            return admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+                    .entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
+                    .mapToLong(e -> e.getValue().offset()).sum();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
     /** Records of {@code topic} the service has not committed yet (partitions it never committed count whole). */
     long lag(String topic) throws Exception {
         try (Admin admin = admin()) {
