@@ -38,6 +38,8 @@ public interface PageStreamConfig {
 
     Hub hub();
 
+    Retry retry();
+
     interface Batch {
         /** A page batch is embedded when it holds this many pages... */
         @WithDefault("8")
@@ -154,6 +156,24 @@ public interface PageStreamConfig {
 
         @WithDefault("100")
         int maxTopK();
+    }
+
+    /**
+     * What a page flush does when the vector store (or the model) fails for a reason a retry can outlive: back off
+     * exponentially from {@code initial-backoff} to {@code max-backoff} (each delay jittered to 50..100 %), and when
+     * the page buffer is full, hold the stream thread (no more input is read) for at most {@code max-block} before
+     * aborting the transaction so Kafka Streams replaces the thread. Keep {@code max-block} well below
+     * {@code max.poll.interval.ms} and the producer's {@code transaction.timeout.ms}.
+     */
+    interface Retry {
+        @WithDefault("PT0.5S")
+        Duration initialBackoff();
+
+        @WithDefault("PT30S")
+        Duration maxBackoff();
+
+        @WithDefault("PT2M")
+        Duration maxBlock();
     }
 
     /** Where Hugging Face repo ids in {@code pagestream.model} come from; the HF_* environment variables apply too. */

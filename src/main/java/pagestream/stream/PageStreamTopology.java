@@ -66,7 +66,8 @@ public final class PageStreamTopology {
         topology.addSource(PAGES_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.pages());
         topology.addProcessor(PAGE_BATCHER,
                 () -> new PageBatchProcessor(PageEventDecoder.of(limits, imageSize), executor, store,
-                        PAGE_BUFFER_STORE, PAGES_DLQ_SINK, config.batch().maxSize(), config.batch().maxWait()),
+                        PAGE_BUFFER_STORE, PAGES_DLQ_SINK, config.batch().maxSize(), config.batch().maxWait(),
+                        config.retry()),
                 PAGES_SOURCE);
         topology.addStateStore(pageBuffer(), PAGE_BATCHER);
         topology.addSink(PAGES_DLQ_SINK, topics.pagesDlq(), new ByteArraySerializer(), new ByteArraySerializer(),
@@ -105,8 +106,8 @@ public final class PageStreamTopology {
      *       atomically, so no page is acknowledged before it is durable somewhere;</li>
      *   <li>two stream threads: the query tasks are not stuck behind a page task's decode on one thread;</li>
      *   <li>producer requests large enough for a dead-lettered page event (the original value is kept);</li>
-     *   <li>a transaction timeout that covers the longest wait of a stream thread (backpressure, a tombstone
-     *       waiting for the in-flight flush).</li>
+     *   <li>a transaction timeout that covers the longest wait of a stream thread ({@code pagestream.retry.max-block}:
+     *       backpressure, a store outage, a tombstone waiting for the in-flight flush).</li>
      * </ul>
      */
     public static Map<String, Object> streamsProperties(PageStreamConfig config) {
