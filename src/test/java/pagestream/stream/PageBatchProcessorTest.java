@@ -72,7 +72,7 @@ class PageBatchProcessorTest {
     private void start(int maxSize) {
         processor = new PageBatchProcessor(new PageEventDecoder(1 << 20, 10_000_000, 10, model.imageSize()),
                 executor, store, PageStreamTopology.PAGE_BUFFER_STORE, PageStreamTopology.PAGES_DLQ_SINK,
-                maxSize, MAX_WAIT);
+                maxSize, MAX_WAIT, StreamTestSupport.config(java.util.Map.of()).retry());
         processor.init(context);
     }
 
