@@ -130,9 +130,13 @@ class QdrantOutageTest {
             assertThat(maxBuffered).isLessThanOrEqualTo(BUFFER_BOUND);
 
             server.restart();
+            long restarted = System.nanoTime();
             int all = before.size() + during.size();
             await("every page stored after the outage", Duration.ofSeconds(90),
                     () -> server.pointCount(collection) == all);
+            System.out.printf("Qdrant outage of %s: at most %d pages buffered (bound %d), %d of %d events unread at "
+                    + "its end, every page stored %.1f s after the restart%n", OUTAGE, maxBuffered, BUFFER_BOUND, lag,
+                    during.size(), (System.nanoTime() - restarted) / 1e9);
             for (String doc : concat(before, during)) {
                 assertThat(pipeline.store().get(PointIds.of(null, doc, 1))).as(doc).isPresent();
             }
