@@ -87,6 +87,28 @@ public interface PageStreamConfig {
     interface EmbeddedKafka {
         @WithDefault("9092")
         int port();
+
+        /**
+         * When any {@code pagestream.embedded-kafka.sasl-ssl.*} key is set, the broker's client listener is SASL_SSL
+         * with SCRAM-SHA-512 instead of PLAINTEXT; the service's own clients then need the matching
+         * {@code kafka.*} / {@code kafka-streams.*} security settings, like any client.
+         */
+        Optional<SaslSsl> saslSsl();
+
+        interface SaslSsl {
+            /** Key store (certificate + private key) the listener presents. */
+            Path keyStore();
+
+            @WithDefault("PKCS12")
+            String keyStoreType();
+
+            String keyStorePassword();
+
+            /** The SCRAM-SHA-512 user created on the cluster (and used by the broker itself). */
+            String username();
+
+            String password();
+        }
     }
 
     interface Store {
