@@ -5,6 +5,7 @@ import io.smallrye.config.WithDefault;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -37,6 +38,8 @@ public interface PageStreamConfig {
     Limits limits();
 
     Hub hub();
+
+    Api api();
 
     interface Batch {
         /** A page batch is embedded when it holds this many pages... */
@@ -176,6 +179,21 @@ public interface PageStreamConfig {
 
         @WithDefault("100")
         int maxTopK();
+    }
+
+    /** Who may call {@code POST /search}. Health and metrics endpoints are not covered (they carry no pages). */
+    interface Api {
+        /**
+         * API keys that may query any tenant, sent as {@code X-API-Key: <key>} or {@code Authorization: Bearer <key>}.
+         * With neither this nor {@code tenant-keys} set, {@code POST /search} is open.
+         */
+        Optional<List<String>> keys();
+
+        /**
+         * API keys bound to one tenant, each {@code <tenant>:<key>} (split at the last colon): such a key's queries
+         * are always filtered to its tenant; a query naming another tenant is refused (403).
+         */
+        Optional<List<String>> tenantKeys();
     }
 
     /** Where Hugging Face repo ids in {@code pagestream.model} come from; the HF_* environment variables apply too. */
