@@ -176,6 +176,17 @@ public interface PageStreamConfig {
         @WithDefault("500")
         int maxPdfPages();
 
+        /**
+         * Largest raster a PDF page is rendered to: a bigger page (over about A2 at 150 dpi) is rendered at the
+         * largest lower resolution that fits; the model sees a few hundred pixels of it anyway.
+         */
+        @WithDefault("16777216")
+        long maxPdfRenderPixels();
+
+        /** Longest a whole PDF may take to render (in the stream thread); longer is {@code render_timeout}. */
+        @WithDefault("PT60S")
+        Duration maxPdfRenderTime();
+
         @WithDefault("65536")
         int maxQueryBytes();
 
