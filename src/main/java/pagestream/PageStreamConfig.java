@@ -104,8 +104,8 @@ public interface PageStreamConfig {
             /** Key store (certificate + private key) the listener presents. */
             Path keyStore();
 
-            @WithDefault("PKCS12")
-            String keyStoreType();
+            /** {@code PKCS12} when absent (no default value here: that would make the whole group always present). */
+            Optional<String> keyStoreType();
 
             String keyStorePassword();
 

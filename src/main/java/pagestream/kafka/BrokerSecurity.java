@@ -46,7 +46,7 @@ public record BrokerSecurity(Path keyStore, String keyStoreType, String keyStore
     }
 
     public static Optional<BrokerSecurity> from(PageStreamConfig.EmbeddedKafka config) {
-        return config.saslSsl().map(s -> new BrokerSecurity(s.keyStore(), s.keyStoreType(), s.keyStorePassword(),
+        return config.saslSsl().map(s -> new BrokerSecurity(s.keyStore(), s.keyStoreType().orElse("PKCS12"), s.keyStorePassword(),
                 s.username(), s.password()));
     }
 
