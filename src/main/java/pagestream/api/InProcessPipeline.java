@@ -6,6 +6,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import pagestream.PageStreamConfig;
 import pagestream.embed.EmbeddingExecutor;
+import pagestream.kafka.BrokerSecurity;
 import pagestream.kafka.EmbeddedKafkaBroker;
 import pagestream.kafka.PageStreamTopics;
 import pagestream.model.ColPaliModel;
@@ -13,6 +14,7 @@ import pagestream.store.MultiVectorStore;
 import pagestream.stream.PageStreamTopology;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 
@@ -42,8 +44,10 @@ public final class InProcessPipeline implements AutoCloseable {
             throws Exception {
         int maxMessageBytes = config.limits().maxMessageBytes();
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(config.dataDir().resolve("kafka"),
-                config.embeddedKafka().port(), maxMessageBytes);
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+                config.embeddedKafka().port(), maxMessageBytes, BrokerSecurity.from(config.embeddedKafka()));
+        Map<String, Object> adminConfig = new HashMap<>(broker.clientProperties());
+        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        try (Admin admin = Admin.create(adminConfig)) {
             PageStreamTopics.createMissing(admin, PageStreamTopics.required(config.topics(), maxMessageBytes));
         }
         MultiVectorStore store = VectorStores.open(config);
@@ -52,6 +56,7 @@ public final class InProcessPipeline implements AutoCloseable {
                 config.batch().maxQueryBatch());
         Properties props = new Properties();
         props.putAll(PageStreamTopology.streamsProperties(config));
+        props.putAll(broker.clientProperties());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.dataDir().resolve("kafka-streams").toString());

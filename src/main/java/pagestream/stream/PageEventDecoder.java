@@ -1,7 +1,13 @@
 package pagestream.stream;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import pagestream.PageStreamConfig;
@@ -52,8 +58,20 @@ public final class PageEventDecoder {
     static final int MAX_TENANT_CHARS = 256;
     static final int MAX_METADATA_BYTES = 65536;
     static final int MAX_PAGE_NUMBER = 1_000_000;
-    /** Longest a PDF may take to render (it runs in the stream thread); longer is {@code render_timeout}. */
-    static final Duration PDF_RENDER_TIME = Duration.ofSeconds(60);
+    /** PDF render limits of the constructor without them: the defaults of {@code pagestream.limits}. */
+    static final long DEFAULT_PDF_RENDER_PIXELS = 16_777_216;
+    static final Duration DEFAULT_PDF_RENDER_TIME = Duration.ofSeconds(60);
+
+    /**
+     * The strict mapper without Jackson's 20M-character string limit: {@code image_base64} may be as long as the
+     * message limit allows (a 16 MB image is 21M characters of base64), and the value's size is checked first.
+     */
+    private static final ObjectMapper ENVELOPE_JSON = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+                    .build())
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
 
     private static final Set<String> JSON_FIELDS = Set.of("doc_id", "page", "tenant", "metadata", "image_base64");
     private static final Map<String, ImageFormat> CONTENT_TYPES = Map.ofEntries(
@@ -95,15 +113,22 @@ public final class PageEventDecoder {
      *                  an image already at that size is the identity, so embeddings are unchanged)
      */
     public PageEventDecoder(int maxMessageBytes, long maxImagePixels, int maxPdfPages, int imageSize) {
+        this(maxMessageBytes, maxImagePixels, new PdfRenderer(PdfRenderer.DEFAULT_DPI, maxPdfPages,
+                Math.min(DEFAULT_PDF_RENDER_PIXELS, maxImagePixels), maxImagePixels, DEFAULT_PDF_RENDER_TIME), imageSize);
+    }
+
+    private PageEventDecoder(int maxMessageBytes, long maxImagePixels, PdfRenderer pdfRenderer, int imageSize) {
         this.maxMessageBytes = maxMessageBytes;
         this.imageSize = imageSize;
         this.imageDecoder = new ImageDecoder(maxImagePixels);
-        this.pdfRenderer = new PdfRenderer(PdfRenderer.DEFAULT_DPI, maxPdfPages, maxImagePixels, PDF_RENDER_TIME);
+        this.pdfRenderer = pdfRenderer;
     }
 
+    /** Every limit from {@code pagestream.limits}; embedded PDF images share the image pixel limit. */
     public static PageEventDecoder of(PageStreamConfig.Limits limits, int imageSize) {
-        return new PageEventDecoder(limits.maxMessageBytes(), limits.maxImagePixels(), limits.maxPdfPages(),
-                imageSize);
+        return new PageEventDecoder(limits.maxMessageBytes(), limits.maxImagePixels(),
+                new PdfRenderer(PdfRenderer.DEFAULT_DPI, limits.maxPdfPages(), limits.maxPdfRenderPixels(),
+                        limits.maxImagePixels(), limits.maxPdfRenderTime()), imageSize);
     }
 
     /** Never throws for bad input: every problem is a {@link Rejection}. {@code value} must not be null. */
@@ -253,7 +278,7 @@ public final class PageEventDecoder {
     private static JsonNode parseEnvelope(byte[] value) throws Refused {
         JsonNode envelope;
         try {
-            envelope = QueryEventCodec.STRICT_JSON.readTree(value);
+            envelope = ENVELOPE_JSON.readTree(value);
         } catch (IOException e) {
             String message = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
             throw new Refused("bad_json", "page event is not valid JSON: " + message);

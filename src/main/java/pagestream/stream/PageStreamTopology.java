@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * PageStream's Kafka Streams topology, built with the Processor API; every node has a name (the constants below,
@@ -58,6 +59,12 @@ public final class PageStreamTopology {
     static final int BUFFER_CHANGELOG_MAX_MESSAGE_BYTES = 8 << 20;
 
     public static Topology build(PageStreamConfig config, EmbeddingExecutor executor, MultiVectorStore store) {
+        return build(config, executor, store, latency -> { });
+    }
+
+    /** As above; {@code queryReplyLatency} gets each Kafka query's latency, request timestamp to reply sent. */
+    public static Topology build(PageStreamConfig config, EmbeddingExecutor executor, MultiVectorStore store,
+            Consumer<Duration> queryReplyLatency) {
         PageStreamConfig.Topics topics = config.topics();
         PageStreamConfig.Limits limits = config.limits();
         int imageSize = executor.model().imageSize();
@@ -77,7 +84,8 @@ public final class PageStreamTopology {
                 topics.queries());
         topology.addProcessor(QUERY_HANDLER,
                 () -> new QueryProcessor(new QueryEventCodec(limits.maxQueryBytes(), limits.maxTopK()), executor,
-                        store, topics.replies(), topics.queriesDlq(), REPLIES_SINK, QUERIES_DLQ_SINK, QUERY_TIMEOUT),
+                        store, topics.replies(), topics.queriesDlq(), REPLIES_SINK, QUERIES_DLQ_SINK, QUERY_TIMEOUT,
+                        queryReplyLatency),
                 QUERIES_SOURCE);
         TopicNameExtractor<byte[], RoutedValue> replyTopic = (key, value, recordContext) -> value.topic();
         StreamPartitioner<byte[], RoutedValue> replyPartition = (topic, key, value, partitions) ->

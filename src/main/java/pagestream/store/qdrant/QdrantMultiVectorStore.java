@@ -402,6 +402,21 @@ public final class QdrantMultiVectorStore implements MultiVectorStore {
         return filter.build();
     }
 
+    /** What to check for the failures a configuration causes; never quotes the API key. */
+    private String hint(StatusRuntimeException e) {
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException) {
+                return " (TLS handshake failed: " + t.getMessage() + "; check pagestream.store.qdrant.ca-certificate)";
+            }
+        }
+        return switch (e.getStatus().getCode()) {
+            case UNAUTHENTICATED, PERMISSION_DENIED -> " (check pagestream.store.qdrant.api-key)";
+            case UNAVAILABLE, INTERNAL -> options.tls() ? ""
+                    : " (if the server only speaks TLS, set pagestream.store.qdrant.tls=true)";
+            default -> "";
+        };
+    }
+
     private int requireDim() {
         int d = dim;
         if (d < 0) {
@@ -424,7 +439,7 @@ public final class QdrantMultiVectorStore implements MultiVectorStore {
             Throwable cause = e.getCause();
             if (cause instanceof StatusRuntimeException s) {
                 String message = "Qdrant " + what + " on " + options.host() + ":" + options.port() + " failed: "
-                        + s.getStatus().getCode() + " " + s.getStatus().getDescription();
+                        + s.getStatus().getCode() + " " + s.getStatus().getDescription() + hint(s);
                 switch (s.getStatus().getCode()) {
                     case INVALID_ARGUMENT, OUT_OF_RANGE -> throw new StoreRejectedException(message, s);
                     // grpc-java waits up to 2 minutes between reconnection attempts after a long outage; our callers

@@ -82,9 +82,10 @@ import java.util.function.Supplier;
  * multivector config for multi-vectors and the 1,048,576-floats-per-multivector limit, Dot + MaxSim scoring,
  * keyword must-match filters, payload index types (strict mode: filtering an unindexed field is refused, like
  * Qdrant's {@code strict_mode_config.unindexed_filtering_retrieve = false}), the {@code api-key} header, TLS,
- * and a 32 MiB request size limit. Not implemented calls answer UNIMPLEMENTED (the bases' default).
+ * and a 32 MiB request size limit. Not implemented calls answer UNIMPLEMENTED (the bases' default). Public for
+ * the service tests that run the application against it.
  */
-final class QdrantTestServer implements AutoCloseable {
+public final class QdrantTestServer implements AutoCloseable {
 
     static final String VERSION = "1.18.0";
     static final int MAX_MULTIVECTOR_FLOATS = 1_048_576;
@@ -135,11 +136,11 @@ final class QdrantTestServer implements AutoCloseable {
         return new QdrantTestServer(InsecureServerCredentials.create(), null, true);
     }
 
-    static QdrantTestServer start(ServerCredentials credentials, String apiKey) throws IOException {
+    public static QdrantTestServer start(ServerCredentials credentials, String apiKey) throws IOException {
         return new QdrantTestServer(credentials, apiKey, true);
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
