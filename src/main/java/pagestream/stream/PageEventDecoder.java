@@ -149,10 +149,11 @@ public final class PageEventDecoder {
                     + maxMessageBytes + " (pagestream.limits.max-message-bytes)");
         }
         Optional<String> docId = key == null ? Optional.empty() : Optional.of(docIdOf(key));
-        Optional<String> declared = header(headers, CONTENT_TYPE_HEADER).map(PageEventDecoder::mediaType);
-        Optional<String> pageText = header(headers, PAGE_HEADER);
-        Optional<String> tenant = header(headers, TENANT_HEADER);
-        Optional<String> metadata = header(headers, METADATA_HEADER);
+        Optional<String> declared = header(headers, CONTENT_TYPE_HEADER, "unsupported_content_type")
+                .map(PageEventDecoder::mediaType);
+        Optional<String> pageText = header(headers, PAGE_HEADER, "bad_page_header");
+        Optional<String> tenant = header(headers, TENANT_HEADER, "bad_tenant");
+        Optional<String> metadata = header(headers, METADATA_HEADER, "bad_metadata");
         byte[] content = value;
 
         if (declared.isPresent() && declared.get().equals(JSON_TYPE)) {
@@ -276,6 +277,9 @@ public final class PageEventDecoder {
     }
 
     private static JsonNode parseEnvelope(byte[] value) throws Refused {
+        if (!Utf8.isValid(value)) {
+            throw new Refused("bad_json", "page event is not valid UTF-8 JSON");
+        }
         JsonNode envelope;
         try {
             envelope = ENVELOPE_JSON.readTree(value);
@@ -374,20 +378,36 @@ public final class PageEventDecoder {
             throw new Refused("bad_key", "the key (document id) must be 1 to " + MAX_DOC_ID_BYTES
                     + " bytes of UTF-8, got " + key.length + " bytes");
         }
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(key)).toString();
-        } catch (CharacterCodingException e) {
-            throw new Refused("bad_key", "the key (document id) is not valid UTF-8 (" + hexPrefix(key) + "...)");
-        }
+        return strictUtf8(key).orElseThrow(() -> new Refused("bad_key",
+                "the key (document id) is not valid UTF-8 (" + hexPrefix(key) + "...)"));
     }
 
-    private static Optional<String> header(Headers headers, String name) {
+    /**
+     * A header's text. Invalid UTF-8 is refused with {@code reason}, not replaced by U+FFFD: two different invalid
+     * tenant headers would otherwise both become the same tenant.
+     */
+    private static Optional<String> header(Headers headers, String name, String reason) throws Refused {
         Header header = headers.lastHeader(name);
-        return header == null || header.value() == null ? Optional.empty()
-                : Optional.of(new String(header.value(), StandardCharsets.UTF_8));
+        if (header == null || header.value() == null) {
+            return Optional.empty();
+        }
+        Optional<String> text = strictUtf8(header.value());
+        if (text.isEmpty()) {
+            throw new Refused(reason, "header \"" + name + "\" is not valid UTF-8 (" + hexPrefix(header.value())
+                    + "...)");
+        }
+        return text;
+    }
+
+    private static Optional<String> strictUtf8(byte[] bytes) {
+        try {
+            return Optional.of(StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString());
+        } catch (CharacterCodingException e) {
+            return Optional.empty();
+        }
     }
 
     /** {@code "Image/PNG; charset=x"} → {@code "image/png"}. */

@@ -182,4 +182,20 @@ class PageEventDecoderTest {
         assertThat(rejection.message()).contains("PT0.000001S");
         assertThat(StreamTestSupport.config(java.util.Map.of()).limits().maxPdfRenderPixels()).isEqualTo(16_777_216L);
     }
+
+    @Test
+    void headersThatAreNotUtf8AreRefusedNotReplaced() {
+        // fuzzing found it: invalid UTF-8 became U+FFFD, so two different broken tenant headers were one tenant
+        byte[] png = TestPages.png(5);
+        byte[] invalid = {(byte) 0xC3, 0x28};
+        java.util.Map<String, String> reasons = java.util.Map.of("tenant", "bad_tenant", "page", "bad_page_header",
+                "metadata", "bad_metadata", "content-type", "unsupported_content_type");
+        reasons.forEach((header, reason) -> {
+            RecordHeaders headers = new RecordHeaders();
+            headers.add(header, invalid);
+            Rejection rejection = refused("d", png, headers);
+            assertThat(rejection.reason()).as(header).isEqualTo(reason);
+            assertThat(rejection.message()).contains("\"" + header + "\" is not valid UTF-8");
+        });
+    }
 }
