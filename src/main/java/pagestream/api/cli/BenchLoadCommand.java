@@ -26,13 +26,13 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
-import java.util.stream.IntStream;
 
 /**
  * {@code bench-load}: the service under sustained load, on the embedded broker and store in this process. A backlog
@@ -107,17 +107,24 @@ public final class BenchLoadCommand implements CliCommand {
 
         out.printf("load average at start: %s; max heap %d MB; data in %s%n", loadAverage(),
                 Runtime.getRuntime().maxMemory() / MB, dataDir);
+        long renderStart = System.nanoTime();
+        List<byte[]> backlog = pages(pages);
+        out.printf("%d pages of %d KB on average rendered in %.1f s%n", pages,
+                backlog.stream().mapToLong(page -> page.length).sum() / pages / 1024,
+                (System.nanoTime() - renderStart) / 1e9);
         try (ColPaliModel model = ModelLoader.load(config)) {
             int batch = config.batch().maxSize();
-            double modelAlone = modelAlonePagesPerSecond(model, Math.min(pages, 8 * batch), batch);
-            out.printf("model %s (dim %d, image %d px), %d pages of ~%d KB, batch %d / sub-batch %d%n", model.id(),
-                    model.embeddingDim(), model.imageSize(), pages, page(0).length / 1024, batch,
-                    config.batch().pageSubBatch());
+            double modelAlone = modelAlonePagesPerSecond(model, backlog.subList(0, Math.min(pages, 8 * batch)), batch);
+            out.printf("model %s (dim %d, image %d px), batch %d, sub-batch %d%n", model.id(), model.embeddingDim(),
+                    model.imageSize(), batch, config.batch().pageSubBatch());
             try (InProcessPipeline pipeline = InProcessPipeline.start(config, model, APP_ID);
                  QueryLoad queries = new QueryLoad(pipeline.bootstrapServers(), config.topics().queries(),
                          config.topics().replies());
                  MemorySampler memory = new MemorySampler(sampleMs, () -> phase,
                          () -> pipeline.store().count(SearchFilter.any()))) {
+                pipeline.streams().metadataForLocalThreads().forEach(thread -> out.printf("%s: tasks %s%n",
+                        thread.threadName().replaceAll(".*-(StreamThread-\\d+)$", "$1"),
+                        thread.activeTasks().stream().map(task -> task.taskId().toString()).sorted().toList()));
                 phase = "warm-up";
                 queries.run(new QueryLoad.Phase("warm-up"), rate, countdown(5));
 
@@ -130,7 +137,7 @@ public final class BenchLoadCommand implements CliCommand {
                 QueryLoad.Phase underLoad = new QueryLoad.Phase("under load");
                 long start = System.nanoTime();
                 CompletableFuture<Double> published = CompletableFuture.supplyAsync(
-                        () -> publish(pipeline.bootstrapServers(), config, pages));
+                        () -> publish(pipeline.bootstrapServers(), config, backlog));
                 queries.run(underLoad, rate, () -> pipeline.store().count(SearchFilter.any()) >= pages);
                 double ingestSeconds = (System.nanoTime() - start) / 1e9;
                 double publishSeconds = published.join();
@@ -170,12 +177,12 @@ public final class BenchLoadCommand implements CliCommand {
                 stats.pageNanos() / 1e6 / stats.pageSubBatches());
         out.printf("queries: %d model calls, %.2f queries each, %.1f ms each%n", stats.queryBatches(),
                 (double) stats.queries() / stats.queryBatches(), stats.queryNanos() / 1e6 / stats.queryBatches());
-        out.printf("%n%-12s %8s %9s %9s   %-21s %-21s%n", "query reply", "queries", "p50 ms", "p99 ms",
-                "to reply p50/p99", "reply→client p50/p99");
+        out.printf("%n%-12s %7s %8s %8s   %-16s %-16s %-16s%n", "query reply", "queries", "p50 ms", "p99 ms",
+                "pickup p50/p99", "embed+search", "commit+deliver");
         for (QueryLoad.Phase p : phases) {
-            out.printf("%-12s %8d %9.1f %9.1f   %8.0f / %-10.0f %8.0f / %-10.0f%n", p.name, p.answered(),
-                    p.p(p.total, 50), p.p(p.total, 99), p.p(p.beforeReply, 50), p.p(p.beforeReply, 99),
-                    p.p(p.afterReply, 50), p.p(p.afterReply, 99));
+            out.printf("%-12s %7d %8.1f %8.1f   %6.0f / %-7.0f %6.0f / %-7.0f %6.0f / %-7.0f%n", p.name, p.answered(),
+                    p.p(p.total, 50), p.p(p.total, 99), p.p(p.pickup, 50), p.p(p.pickup, 99),
+                    p.p(p.processing, 50), p.p(p.processing, 99), p.p(p.delivery, 50), p.p(p.delivery, 99));
         }
         QueryLoad.Phase before = phases.get(0);
         QueryLoad.Phase load = phases.get(1);
@@ -188,23 +195,24 @@ public final class BenchLoadCommand implements CliCommand {
                 p50Ratio, p99Ratio, p99Ratio <= 2 ? "met" : "NOT met");
     }
 
-    /** Publishes {@code n} distinct pages as fast as they can be rendered; returns the seconds it took. */
-    private static double publish(String bootstrap, PageStreamConfig config, int n) {
+    /** Publishes the pages as fast as the broker takes them; returns the seconds it took. */
+    private static double publish(String bootstrap, PageStreamConfig config, List<byte[]> pages) {
         long start = System.nanoTime();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.LINGER_MS_CONFIG, 20,
                 ProducerConfig.BUFFER_MEMORY_CONFIG, 16 * MB), new StringSerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < n; i++) {
-                producer.send(new ProducerRecord<>(config.topics().pages(), "load-" + i, page(i)));
+            for (int i = 0; i < pages.size(); i++) {
+                producer.send(new ProducerRecord<>(config.topics().pages(), "load-" + i, pages.get(i)));
             }
         }
         return (System.nanoTime() - start) / 1e9;
     }
 
-    private static double modelAlonePagesPerSecond(ColPaliModel model, int n, int batch) {
+    private static double modelAlonePagesPerSecond(ColPaliModel model, List<byte[]> pages, int batch) {
         ImageDecoder decoder = new ImageDecoder(Long.MAX_VALUE);
-        List<RgbImage> images = IntStream.range(0, n).mapToObj(i -> decoder.decode(page(i))).toList();
+        List<RgbImage> images = pages.stream().map(decoder::decode).toList();
+        int n = images.size();
         model.embedImages(images.subList(0, Math.min(batch, n))); // warm-up
         long start = System.nanoTime();
         for (int from = 0; from < n; from += batch) {
@@ -214,32 +222,47 @@ public final class BenchLoadCommand implements CliCommand {
     }
 
     /**
-     * Page {@code i}: a small distinct document page (a numbered title, text lines, a coloured figure box), 240x320
-     * PNG of a few KB, so that a backlog of 10,000 is published in seconds.
+     * {@code n} small distinct document pages (240x320 PNG of a few KB: a numbered title, text lines, a coloured
+     * figure box and the number as a bar pattern), rendered up front so that publishing the backlog is fast and the
+     * rendering does not compete with the pipeline for the CPUs during the measurement.
      */
-    static byte[] page(int i) {
-        Random random = new Random(i);
-        BufferedImage image = new BufferedImage(240, 320, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, 240, 320);
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SERIF, Font.BOLD, 14));
-        g.drawString("Report " + i + ", section " + (1 + random.nextInt(9)), 16, 28);
-        g.setFont(new Font(Font.SERIF, Font.PLAIN, 9));
+    static List<byte[]> pages(int n) {
+        BufferedImage template = new BufferedImage(240, 320, BufferedImage.TYPE_INT_RGB);
+        Graphics2D t = template.createGraphics();
+        t.setColor(Color.WHITE);
+        t.fillRect(0, 0, 240, 320);
+        t.setColor(Color.BLACK);
+        t.setFont(new Font(Font.SERIF, Font.PLAIN, 9));
         for (int line = 0; line < 12; line++) {
-            g.drawString("value " + random.nextInt(100_000) + " of page " + i, 16, 52 + 12 * line);
+            t.drawString("Quarterly figures, line " + line + ": revenue, cost and margin by region", 16, 52 + 12 * line);
         }
-        g.setColor(new Color(random.nextInt(200), random.nextInt(200), 255));
-        g.fillRect(130, 200, 90, 40 + random.nextInt(60));
-        g.dispose();
-        ByteArrayOutputStream png = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(image, "png", png);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        t.dispose();
+        List<byte[]> pages = new ArrayList<>(n);
+        BufferedImage image = new BufferedImage(240, 320, BufferedImage.TYPE_INT_RGB);
+        Font title = new Font(Font.SERIF, Font.BOLD, 14);
+        for (int i = 0; i < n; i++) {
+            Random random = new Random(i);
+            Graphics2D g = image.createGraphics();
+            g.drawImage(template, 0, 0, null);
+            g.setColor(Color.BLACK);
+            g.setFont(title);
+            g.drawString("Report " + i + ", section " + (1 + random.nextInt(9)), 16, 28);
+            for (int bit = 0; bit < 24; bit++) {
+                g.setColor((i >> bit & 1) == 1 ? Color.BLACK : Color.LIGHT_GRAY);
+                g.fillRect(16 + 8 * bit, 300, 6, 12);
+            }
+            g.setColor(new Color(random.nextInt(200), random.nextInt(200), 255));
+            g.fillRect(130, 200, 90, 40 + random.nextInt(60));
+            g.dispose();
+            ByteArrayOutputStream png = new ByteArrayOutputStream();
+            try {
+                ImageIO.write(image, "png", png);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            pages.add(png.toByteArray());
         }
-        return png.toByteArray();
+        return pages;
     }
 
     private static BooleanSupplier countdown(int n) {

@@ -21,13 +21,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Sends queries at a steady rate through Kafka request-reply (the SmallRye headers the service answers to) and
  * times each reply on a receiver thread. Open loop: a slow reply does not delay the next query, as with real users.
- * Each latency is also split at the reply record's timestamp (set by the service when it forwards the reply):
- * before it, the wait for a stream thread plus embedding and search; after it, the wait for the transaction
- * commit (replies are read {@code read_committed}) and delivery.
+ * Each latency is split in three with the reply record's timestamp (the stream thread's clock when it picked the
+ * query up) and the reply's {@code took_ms} (embedding and search): the wait until a stream thread processes the
+ * query; embedding and search; the rest, mostly the wait for the transaction commit (replies are read
+ * {@code read_committed}) and delivery.
  */
 final class QueryLoad implements AutoCloseable {
 
@@ -35,18 +38,20 @@ final class QueryLoad implements AutoCloseable {
     static final class Phase {
         final String name;
         final List<Double> total = new ArrayList<>();
-        final List<Double> beforeReply = new ArrayList<>();
-        final List<Double> afterReply = new ArrayList<>();
+        final List<Double> pickup = new ArrayList<>();
+        final List<Double> processing = new ArrayList<>();
+        final List<Double> delivery = new ArrayList<>();
         int sent;
 
         Phase(String name) {
             this.name = name;
         }
 
-        synchronized void record(double totalMs, double beforeMs, double afterMs) {
+        synchronized void record(double totalMs, double pickupMs, double processingMs, double deliveryMs) {
             total.add(totalMs);
-            beforeReply.add(beforeMs);
-            afterReply.add(afterMs);
+            pickup.add(pickupMs);
+            processing.add(processingMs);
+            delivery.add(deliveryMs);
         }
 
         synchronized int answered() {
@@ -57,6 +62,8 @@ final class QueryLoad implements AutoCloseable {
             return percentile(values.stream().mapToDouble(Double::doubleValue).toArray(), percentile);
         }
     }
+
+    private static final Pattern TOOK_MS = Pattern.compile("\"took_ms\":(\\d+)");
 
     private record Sent(Phase phase, long nanos, long wallMs) {
     }
@@ -134,8 +141,10 @@ final class QueryLoad implements AutoCloseable {
                 Sent sent = header == null || header.value().length != 8 ? null
                         : outstanding.remove(ByteBuffer.wrap(header.value()).getLong());
                 if (sent != null) {
-                    sent.phase().record((nanos - sent.nanos()) / 1e6, reply.timestamp() - sent.wallMs(),
-                            wallMs - reply.timestamp());
+                    Matcher took = TOOK_MS.matcher(new String(reply.value(), StandardCharsets.UTF_8));
+                    long tookMs = took.find() ? Long.parseLong(took.group(1)) : 0;
+                    sent.phase().record((nanos - sent.nanos()) / 1e6, reply.timestamp() - sent.wallMs(), tookMs,
+                            wallMs - reply.timestamp() - tookMs);
                 }
             }
         }
