@@ -68,14 +68,26 @@ public final class BicubicResizer {
         int[] count = taps.count;
         int[] weights = taps.weights;
         int[] weightSum = taps.weightSums();
-        byte[] out = new byte[rowCount * outWidth * 3];
+        int outStride = outWidth * 3;
+        byte[] out = new byte[rowCount * outStride];
         int[] runEnd = new int[inWidth];
+        int lastBlankRow = -1; // output offset of the latest blank row
+        int lastBlankColour = -1; // its colour, 0xRRGGBB
         int o = 0;
         for (int y = 0; y < rowCount; y++) {
             int rowStart = (firstRow + y) * inWidth * 3;
             int rowEnd = rowStart + inWidth * 3;
             if (Arrays.mismatch(in, rowStart, rowEnd - 3, in, rowStart + 3, rowEnd) < 0) {
-                // A blank row (one colour throughout): a vectorised compare instead of a per-pixel run scan.
+                // A blank row (one colour throughout, found by a vectorised compare): its output depends on the
+                // colour alone, so a blank row of the same colour is copied; most rows of a page are such rows.
+                int colour = (in[rowStart] & 0xFF) << 16 | (in[rowStart + 1] & 0xFF) << 8 | (in[rowStart + 2] & 0xFF);
+                if (colour == lastBlankColour) {
+                    System.arraycopy(out, lastBlankRow, out, o, outStride);
+                    o += outStride;
+                    continue;
+                }
+                lastBlankRow = o;
+                lastBlankColour = colour;
                 Arrays.fill(runEnd, inWidth);
             } else {
                 findRuns(in, rowStart, inWidth, runEnd);
