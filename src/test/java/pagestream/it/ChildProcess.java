@@ -32,6 +32,8 @@ final class ChildProcess implements AutoCloseable {
     private final List<String> lines = new ArrayList<>();
     private final Thread reaperHook;
     private Trigger trigger;
+    /** The process closed its output (it exited) and every line of it is in {@link #lines}. */
+    private boolean outputEnded;
 
     private record Trigger(Predicate<String> line, long delayMs, CompletableFuture<String> killed) {
     }
@@ -87,9 +89,8 @@ final class ChildProcess implements AutoCloseable {
                 }
             }
             long left = deadline - System.nanoTime();
-            if (!process.isAlive() && seen == lines.size()) {
-                throw new AssertionError(name + " exited (code " + process.exitValue() + ") before printing the line"
-                        + " awaited; see its log");
+            if (outputEnded && seen == lines.size()) {
+                throw new AssertionError(name + " exited before printing the line awaited; see its log");
             }
             if (left <= 0) {
                 throw new AssertionError(name + ": no matching line within " + timeout + "; see its log");
@@ -174,6 +175,7 @@ final class ChildProcess implements AutoCloseable {
         } finally {
             log.close();
             synchronized (this) {
+                outputEnded = true;
                 notifyAll();
             }
         }

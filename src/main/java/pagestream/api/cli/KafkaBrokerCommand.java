@@ -13,7 +13,7 @@ import java.util.concurrent.CountDownLatch;
  * killed and restarted against the same broker, or a broker restarted under a running service.
  *
  * <p>It prints one {@code ready bootstrap.servers=...} line once clients can connect, and stops cleanly (log
- * flushed, clean-shutdown marker written) on SIGTERM or Ctrl-C. The log directory is kept: a broker restarted on
+ * flushed, clean-shutdown marker {@code .kafka_cleanshutdown} written) on SIGTERM or Ctrl-C. The log directory is kept: a broker restarted on
  * the same {@code --data-dir} has the same cluster id, topics, offsets and transactions.
  */
 public final class KafkaBrokerCommand extends ArgumentCommand {
