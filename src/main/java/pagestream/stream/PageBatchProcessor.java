@@ -392,6 +392,7 @@ public final class PageBatchProcessor implements Processor<byte[], byte[], byte[
         Header tenantHeader = record.headers().lastHeader(PageEventDecoder.TENANT_HEADER);
         String tenant = tenantHeader == null || tenantHeader.value() == null ? null
                 : new String(tenantHeader.value(), StandardCharsets.UTF_8);
+        long started = System.nanoTime();
         if (!awaitFlush(maxBlock)) {
             // Deleting now could let the running upsert land after the delete: abort the transaction instead;
             // the tombstone is processed again when the thread is replaced.
@@ -410,7 +411,7 @@ public final class PageBatchProcessor implements Processor<byte[], byte[], byte[
                 }
             });
         }
-        deleteFromStore(docId, tenant);
+        deleteFromStore(docId, tenant, started);
         dropped.forEach(buffer::delete);
         pending -= dropped.size();
         LOG.debugf("task %s: deleted document %s%s (%d buffered pages dropped)", context.taskId(), docId,
@@ -418,11 +419,11 @@ public final class PageBatchProcessor implements Processor<byte[], byte[], byte[
     }
 
     /**
-     * Retries a failing delete with backoff for up to {@code maxBlock}; then (or at once if the store refuses it)
-     * throws, so the transaction aborts and the tombstone is processed again after the thread is replaced.
+     * Retries a failing delete with backoff until {@code maxBlock} after {@code started} (the tombstone's whole
+     * wait, the in-flight flush included); then (or at once if the store refuses it) throws, so the transaction
+     * aborts and the tombstone is processed again after the thread is replaced.
      */
-    private void deleteFromStore(String docId, String tenant) {
-        long started = System.nanoTime();
+    private void deleteFromStore(String docId, String tenant, long started) {
         for (int attempt = 1; ; attempt++) {
             try {
                 store.deleteDocument(docId, tenant);
@@ -433,8 +434,8 @@ public final class PageBatchProcessor implements Processor<byte[], byte[], byte[
                 long delay = backoff.delayMs(attempt);
                 long waited = Duration.ofNanos(System.nanoTime() - started).toMillis();
                 if (waited + delay > maxBlock.toMillis()) {
-                    throw new IngestionStalledException("deleting document " + docId + " failed for " + waited
-                            + " ms: " + e.getMessage(), e);
+                    throw new IngestionStalledException("tombstone for document " + docId + ": the delete still "
+                            + "fails after " + waited + " ms: " + e.getMessage(), e);
                 }
                 LOG.warnf("task %s: deleting document %s failed (attempt %d), retrying in %d ms: %s",
                         context.taskId(), docId, attempt, delay, e.getMessage());
