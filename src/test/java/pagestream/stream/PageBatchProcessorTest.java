@@ -247,6 +247,21 @@ class PageBatchProcessorTest {
     }
 
     @Test
+    void aPdfLargerThanTheBufferBoundDrainsThroughAWorkingStoreWithoutAborting() {
+        // 9 pages at once, twice the bound of 4, flushed one by one: max-block covers one flush, maybe not all.
+        start(1, StreamTestSupport.config(Map.of("pagestream.retry.max-block", "PT1S")).retry());
+        send("report", TestPages.pdf(9));
+        assertThat(store.count(SearchFilter.any())).as("stored while holding").isPositive();
+        await("the rest flushed", TIMEOUT, () -> {
+            awaitFlushDone();
+            tick(MAX_WAIT);
+            return bufferEntries() == 0;
+        });
+        assertThat(store.count(new SearchFilter(null, "report"))).isEqualTo(9);
+        assertThat(context.forwarded()).as("dead letters").isEmpty();
+    }
+
+    @Test
     void aTombstoneWhoseDeleteKeepsFailingAbortsAfterMaxBlockAndDeletesWhenProcessedAgain() throws Exception {
         start(1, StreamTestSupport.config(Map.of("pagestream.retry.initial-backoff", "PT0.05S",
                 "pagestream.retry.max-backoff", "PT0.2S", "pagestream.retry.max-block", "PT1S")).retry());
