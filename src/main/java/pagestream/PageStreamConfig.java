@@ -39,6 +39,8 @@ public interface PageStreamConfig {
 
     Hub hub();
 
+    Retry retry();
+
     Api api();
 
     interface Batch {
@@ -174,11 +176,40 @@ public interface PageStreamConfig {
         @WithDefault("500")
         int maxPdfPages();
 
+        /**
+         * Largest raster a PDF page is rendered to: a bigger page (over about A2 at 150 dpi) is rendered at the
+         * largest lower resolution that fits; the model sees a few hundred pixels of it anyway.
+         */
+        @WithDefault("16777216")
+        long maxPdfRenderPixels();
+
+        /** Longest a whole PDF may take to render (in the stream thread); longer is {@code render_timeout}. */
+        @WithDefault("PT60S")
+        Duration maxPdfRenderTime();
+
         @WithDefault("65536")
         int maxQueryBytes();
 
         @WithDefault("100")
         int maxTopK();
+    }
+
+    /**
+     * What a page flush does when the vector store (or the model) fails for a reason a retry can outlive: back off
+     * exponentially from {@code initial-backoff} to {@code max-backoff} (each delay jittered to 50..100 %), and when
+     * the page buffer is full, hold the stream thread (no more input is read) for at most {@code max-block} before
+     * aborting the transaction so Kafka Streams replaces the thread. Keep {@code max-block} well below
+     * {@code max.poll.interval.ms} and the producer's {@code transaction.timeout.ms}.
+     */
+    interface Retry {
+        @WithDefault("PT0.5S")
+        Duration initialBackoff();
+
+        @WithDefault("PT30S")
+        Duration maxBackoff();
+
+        @WithDefault("PT2M")
+        Duration maxBlock();
     }
 
     /** Who may call {@code POST /search}. Health and metrics endpoints are not covered (they carry no pages). */

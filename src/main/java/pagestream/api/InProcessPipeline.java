@@ -11,7 +11,6 @@ import pagestream.kafka.EmbeddedKafkaBroker;
 import pagestream.kafka.PageStreamTopics;
 import pagestream.model.ColPaliModel;
 import pagestream.store.MultiVectorStore;
-import pagestream.store.embedded.EmbeddedMultiVectorStore;
 import pagestream.stream.PageStreamTopology;
 
 import java.time.Duration;
@@ -20,7 +19,8 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * The service's data path without Quarkus: the embedded broker, topics, the embedded store, the embedding executor
+ * The service's data path without Quarkus: the embedded broker, topics, the vector store
+ * ({@code pagestream.store.*}, the embedded one by default), the embedding executor
  * and Kafka Streams running {@link PageStreamTopology}, all on {@code pagestream.data-dir}, wired as the
  * application wires them. For benchmarks and restart tests; the model is the caller's and stays open.
  */
@@ -50,7 +50,7 @@ public final class InProcessPipeline implements AutoCloseable {
         try (Admin admin = Admin.create(adminConfig)) {
             PageStreamTopics.createMissing(admin, PageStreamTopics.required(config.topics(), maxMessageBytes));
         }
-        MultiVectorStore store = EmbeddedMultiVectorStore.open(EmbeddedMultiVectorStore.defaultDirectory(config));
+        MultiVectorStore store = VectorStores.open(config);
         store.ensureCollection(model.embeddingDim());
         EmbeddingExecutor executor = new EmbeddingExecutor(model, config.batch().pageSubBatch(),
                 config.batch().maxQueryBatch());
@@ -62,6 +62,7 @@ public final class InProcessPipeline implements AutoCloseable {
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.dataDir().resolve("kafka-streams").toString());
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         KafkaStreams streams = new KafkaStreams(PageStreamTopology.build(config, executor, store), props);
+        streams.setUncaughtExceptionHandler(new StreamThreadReplacer());
         InProcessPipeline pipeline = new InProcessPipeline(broker, store, executor, streams);
         streams.start();
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import pagestream.PageStreamConfig;
 import pagestream.embed.EmbeddingExecutor;
 import pagestream.model.ColPaliModel;
 import pagestream.model.MultiVector;
@@ -24,9 +25,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static pagestream.stream.StreamTestSupport.await;
 
 /** The batching processor alone, on a MockProcessorContext whose wall-clock punctuator is fired by hand. */
@@ -70,9 +74,13 @@ class PageBatchProcessorTest {
     }
 
     private void start(int maxSize) {
+        start(maxSize, StreamTestSupport.config(Map.of()).retry());
+    }
+
+    private void start(int maxSize, PageStreamConfig.Retry retry) {
         processor = new PageBatchProcessor(new PageEventDecoder(1 << 20, 10_000_000, 10, model.imageSize()),
                 executor, store, PageStreamTopology.PAGE_BUFFER_STORE, PageStreamTopology.PAGES_DLQ_SINK,
-                maxSize, MAX_WAIT);
+                maxSize, MAX_WAIT, retry);
         processor.init(context);
     }
 
@@ -202,5 +210,48 @@ class PageBatchProcessorTest {
         assertThat(store.count(new SearchFilter(null, "doc"))).isZero();
         assertThat(bufferEntries()).isZero();
         assertThat(processor.buffered()).isZero();
+    }
+
+    @Test
+    void whileTheStoreFailsAFullBufferHoldsTheThreadForMaxBlockThenEverythingIsFlushedOnceItWorks() throws Exception {
+        Path log = tmp.resolve("store").resolve("store.log");
+        // An immutable log refuses writes through the open file (EPERM), root included; needs ext4/xfs/btrfs.
+        assumeTrue(chattr("+i", log) == 0, "chattr +i needs root and a file system with attributes");
+        try {
+            start(1, StreamTestSupport.config(Map.of("pagestream.retry.initial-backoff", "PT0.05S",
+                    "pagestream.retry.max-backoff", "PT0.2S", "pagestream.retry.max-block", "PT1.5S")).retry());
+            send("a", TestPages.png(1));
+            send("b", TestPages.png(2));
+            send("c", TestPages.png(3));
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> send("d", TestPages.png(4))) // the fourth page fills the buffer: 4 x max-size
+                    .isInstanceOf(IngestionStalledException.class)
+                    .hasMessageContaining("4 pages buffered (bound 4) for PT1.5S")
+                    .hasMessageContaining("Operation not permitted");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(1_400),
+                    Duration.ofSeconds(20));
+            assertThat(bufferEntries()).as("nothing dropped").isEqualTo(4);
+            assertThat(store.count(SearchFilter.any())).isZero();
+            assertThat(store.isReachable()).isFalse();
+        } finally {
+            chattr("-i", log);
+        }
+        await("the buffer flushed once the log is writable again", TIMEOUT, () -> {
+            awaitFlushDone();
+            tick(Duration.ofMillis(250));
+            return bufferEntries() == 0;
+        });
+        assertThat(store.count(SearchFilter.any())).isEqualTo(4);
+        assertThat(store.isReachable()).isTrue();
+        assertThat(context.forwarded()).as("dead letters").isEmpty();
+    }
+
+    private static int chattr(String flag, Path file) throws InterruptedException {
+        try {
+            return new ProcessBuilder("chattr", flag, file.toString()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        } catch (java.io.IOException e) {
+            return -1; // no chattr on this machine
+        }
     }
 }

@@ -59,6 +59,7 @@ public final class ImageDecoder {
         if (format == ImageFormat.PNG) {
             PngDecoder.Header header = PngDecoder.header(bytes);
             checkSize(format, header.width(), header.height());
+            PngDecoder.checkDataCoversImage(bytes, header);
             if (header.direct()) {
                 try {
                     return PngDecoder.decode(bytes, header);
