@@ -135,11 +135,13 @@ public final class BenchLoadCommand implements CliCommand {
 
                 phase = "load";
                 QueryLoad.Phase underLoad = new QueryLoad.Phase("under load");
+                int rebalancesBefore = pipeline.rebalances();
                 long start = System.nanoTime();
                 CompletableFuture<Double> published = CompletableFuture.supplyAsync(
                         () -> publish(pipeline.bootstrapServers(), config, backlog));
                 queries.run(underLoad, rate, () -> pipeline.store().count(SearchFilter.any()) >= pages);
                 double ingestSeconds = (System.nanoTime() - start) / 1e9;
+                int rebalancesUnderLoad = pipeline.rebalances() - rebalancesBefore;
                 double publishSeconds = published.join();
 
                 phase = "drained";
@@ -149,6 +151,7 @@ public final class BenchLoadCommand implements CliCommand {
 
                 report(out, pages, ingestSeconds, publishSeconds, modelAlone, pipeline.executor().stats(),
                         List.of(idleBefore, underLoad, idleAfter));
+                out.printf("Kafka Streams rebalances under load: %d (no task runs during one)%n", rebalancesUnderLoad);
                 out.println();
                 memory.printTable(out, 20);
                 if (!memory.tracksNativeMemory()) {
