@@ -151,7 +151,9 @@ class CrashSafetyIT {
             assertThat(kafka.endOffset("pagestream.queries.dlq")).as("records ever written to the queries DLQ")
                     .isZero();
             int brokerExit = broker.stop(Duration.ofSeconds(60));
-            note("broker stopped (exit %d)", brokerExit);
+            assertThat(broker.linesMatching("kafka-broker: stopped"::equals)).as("the broker's clean stop on SIGTERM")
+                    .hasSize(1);
+            note("broker stopped cleanly on SIGTERM (exit %d)", brokerExit);
             checkStore();
             note("passed in %d s", elapsedSeconds());
             Files.write(dir.resolve("summary.txt"), events);
