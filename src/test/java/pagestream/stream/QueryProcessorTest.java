@@ -14,6 +14,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,6 +29,7 @@ class QueryProcessorTest {
     private EmbeddedMultiVectorStore store;
     private MockProcessorContext<byte[], RoutedValue> context;
     private QueryProcessor processor;
+    private final List<Duration> replyLatencies = new ArrayList<>();
 
     @BeforeEach
     void setUp() {
@@ -37,7 +40,7 @@ class QueryProcessorTest {
         context.setCurrentSystemTimeMs(1_000);
         processor = new QueryProcessor(new QueryEventCodec(1024, 10), executor, store, "pagestream.replies",
                 "pagestream.queries.dlq", PageStreamTopology.REPLIES_SINK, PageStreamTopology.QUERIES_DLQ_SINK,
-                Duration.ofSeconds(60));
+                Duration.ofSeconds(60), replyLatencies::add);
         processor.init(context);
     }
 
@@ -78,5 +81,18 @@ class QueryProcessorTest {
         RoutedValue reply = context.forwarded().get(0).record().value();
         assertThat(reply.topic()).isEqualTo("pagestream.replies");
         assertThat(reply.partition()).isEmpty();
+    }
+
+    @Test
+    void eachReplyReportsItsLatencyFromTheRequestTimestamp() {
+        long requestedAt = System.currentTimeMillis() - 250;
+        processor.process(new Record<>(utf8("k"), utf8("{\"query\": \"hello\"}"), requestedAt));
+        // A bad query with no reply path is dead-lettered, not answered: no latency for it.
+        processor.process(new Record<>(utf8("k"), utf8("{\"top_k\": 1}"), requestedAt));
+
+        assertThat(context.forwarded()).extracting(forward -> forward.childName().orElseThrow())
+                .containsExactly(PageStreamTopology.REPLIES_SINK, PageStreamTopology.QUERIES_DLQ_SINK);
+        assertThat(replyLatencies).singleElement().satisfies(latency ->
+                assertThat(latency).isBetween(Duration.ofMillis(250), Duration.ofSeconds(60)));
     }
 }

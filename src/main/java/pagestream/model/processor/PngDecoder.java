@@ -50,6 +50,49 @@ final class PngDecoder {
         return new Header(in.getInt(16), in.getInt(20), png[24] & 0xFF, png[25] & 0xFF, png[28] & 0xFF);
     }
 
+    /** Deflate's largest expansion: a 258-byte match costs at least 2 bits, so 1 byte inflates to at most 1032. */
+    private static final long MAX_INFLATE_RATIO = 1032;
+
+    /**
+     * Refuses a PNG whose image data is too short to hold its declared pixels, before anything is allocated: a
+     * 100-byte file declaring 9000 x 9000 would otherwise cost a 243 MB raster before failing in row 0.
+     */
+    static void checkDataCoversImage(byte[] png, Header header) {
+        if (header.channels() == 0) {
+            return; // an invalid colour type: the decoder reports it
+        }
+        long rowBytes = ((long) header.width() * header.channels() * header.bitDepth() + 7) / 8;
+        long needed = rowBytes * header.height();
+        long compressed = idatBytes(png);
+        if (needed > compressed * MAX_INFLATE_RATIO) {
+            throw corrupt("PNG image data is truncated: " + compressed + " compressed bytes cannot hold the "
+                    + needed + " bytes of a " + header.width() + "x" + header.height() + " image");
+        }
+    }
+
+    /** The total length of the IDAT chunks present in the bytes. */
+    private static long idatBytes(byte[] png) {
+        long total = 0;
+        int position = 8;
+        while (position + 8 <= png.length) {
+            long length = ByteBuffer.wrap(png, position, 4).getInt() & 0xFFFFFFFFL;
+            int type = ByteBuffer.wrap(png, position + 4, 4).getInt();
+            long start = position + 8L;
+            if (type == IEND) {
+                break;
+            }
+            if (type == IDAT) {
+                total += Math.min(length, png.length - start);
+            }
+            long next = start + length + 4;
+            if (next > png.length) {
+                break;
+            }
+            position = (int) next;
+        }
+        return total;
+    }
+
     /** Decodes a PNG whose header is {@link Header#direct()}. */
     static RgbImage decode(byte[] png, Header header) {
         int width = header.width();
