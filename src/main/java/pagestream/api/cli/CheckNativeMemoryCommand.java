@@ -18,11 +18,14 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * {@code check-native-memory --model DIR [--batches 10000] [--warmup 200] [--pages 2] [--max-rss-growth-mb 64]}:
+ * {@code check-native-memory --model DIR [--batches 10000] [--warmup 200] [--pages 2] [--max-rss-growth-mb 16]}:
  * runs many page and query batches through {@link ColPaliModel} (preprocessing included) and fails unless the
  * model's native manager holds exactly the arrays it held after the warm-up and the process RSS grew by at most
- * the bound. Too long for a unit test at 10,000 batches (minutes), so it is a command; run it with a pre-touched
- * fixed heap ({@code -Xms512m -Xmx512m -XX:+AlwaysPreTouch}) so that RSS growth is native growth.
+ * the bound over the second half of the batches. The first half is excluded because the JIT's code cache and the
+ * allocator's arenas keep growing for a few thousand batches and then level off (~60 MB measured), while a leak
+ * grows linearly: even 4 KB per batch shows as 20 MB over 5,000 batches. Too long for a unit test at 10,000
+ * batches (minutes), so it is a command; run it with a pre-touched fixed heap
+ * ({@code -Xms512m -Xmx512m -XX:+AlwaysPreTouch}) so that RSS growth is native growth.
  */
 public final class CheckNativeMemoryCommand extends ArgumentCommand {
 
@@ -41,10 +44,11 @@ public final class CheckNativeMemoryCommand extends ArgumentCommand {
     @Override
     public String usage() {
         return """
-                --model DIR [--batches 10000] [--warmup 200] [--pages 2] [--max-rss-growth-mb 64]
+                --model DIR [--batches 10000] [--warmup 200] [--pages 2] [--max-rss-growth-mb 16]
                 Embeds BATCHES batches, page batches (PAGES random pages through the image processor) and query \
                 batches alternately, after WARMUP batches; prints RSS and open NDArrays ten times on the way. \
-                Exit 1 when the open NDArrays differ from after the warm-up or RSS grew by more than the bound.""";
+                Exit 1 when the open NDArrays differ from after the warm-up or RSS grew by more than the bound \
+                over the second half of the batches (the first half levels off JIT and allocator growth).""";
     }
 
     @Override
@@ -56,7 +60,7 @@ public final class CheckNativeMemoryCommand extends ArgumentCommand {
         int batches = args.intValue("batches", 10_000, 1, 10_000_000);
         int warmup = args.intValue("warmup", 200, 0, 1_000_000);
         int pageCount = args.intValue("pages", 2, 1, 64);
-        long maxGrowthKb = args.intValue("max-rss-growth-mb", 64, 0, 1 << 20) * 1024L;
+        long maxGrowthKb = args.intValue("max-rss-growth-mb", 16, 0, 1 << 20) * 1024L;
         try (ColPaliModel model = ColPaliModel.load(modelDir, ModelOptions.defaults(),
                 base -> ModelSource.resolve(base, HubOptions.fromEnvironment()))) {
             List<RgbImage> pages = randomPages(pageCount, model.imageSize());
@@ -71,8 +75,13 @@ public final class CheckNativeMemoryCommand extends ArgumentCommand {
                     modelDir, batches, warmup, pageCount, queries.size());
             report(out, "after warm-up", arraysBefore, rssBefore);
             long maxRss = rssBefore.orElse(0L);
+            Optional<Long> rssHalfway = rssBefore;
             for (int i = 0; i < batches; i++) {
                 batch(model, i, pages, queries);
+                if (i + 1 == batches / 2) {
+                    rssHalfway = rssKb();
+                    maxRss = rssHalfway.orElse(0L);
+                }
                 if ((i + 1) % Math.max(1, batches / 10) == 0 || i + 1 == batches) {
                     Optional<Long> rss = rssKb();
                     maxRss = Math.max(maxRss, rss.orElse(0L));
@@ -86,14 +95,15 @@ public final class CheckNativeMemoryCommand extends ArgumentCommand {
                         arraysAfter, batches, arraysBefore);
                 return 1;
             }
-            if (rssBefore.isPresent() && maxRss - rssBefore.get() > maxGrowthKb) {
-                err.printf("check-native-memory: RSS grew by %,d KB over %d batches (bound %,d KB)%n",
-                        maxRss - rssBefore.get(), batches, maxGrowthKb);
+            if (rssHalfway.isPresent() && maxRss - rssHalfway.get() > maxGrowthKb) {
+                err.printf("check-native-memory: RSS grew by %,d KB over the second half of %d batches (bound %,d KB)%n",
+                        maxRss - rssHalfway.get(), batches, maxGrowthKb);
                 return 1;
             }
-            out.printf("  ok: open NDArrays unchanged (%d); RSS growth %s%n", arraysAfter, rssBefore.isEmpty()
-                    ? "not measured (no /proc/self/status)"
-                    : String.format("%,d KB (bound %,d KB)", maxRss - rssBefore.get(), maxGrowthKb));
+            out.printf("  ok: open NDArrays unchanged (%d); RSS growth over the second half %s%n", arraysAfter,
+                    rssHalfway.isEmpty() ? "not measured (no /proc/self/status)"
+                            : String.format("%,d KB (bound %,d KB), %,d KB since the warm-up",
+                                    maxRss - rssHalfway.get(), maxGrowthKb, maxRss - rssBefore.get()));
             return 0;
         }
     }
