@@ -16,11 +16,13 @@ import pagestream.store.SearchFilter;
 import pagestream.store.SearchHit;
 import pagestream.stream.QueryEventCodec;
 import pagestream.stream.QueryRequest;
+import pagestream.stream.QueryTokenLimit;
 import pagestream.stream.Rejection;
 import pagestream.stream.ReplyCodec;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -51,10 +53,12 @@ public class SearchResource {
     Metrics metrics;
 
     private QueryEventCodec codec;
+    private QueryTokenLimit tokenLimit;
 
     @PostConstruct
     void init() {
         codec = new QueryEventCodec(config.limits().maxQueryBytes(), config.limits().maxTopK());
+        tokenLimit = new QueryTokenLimit(executor.model().processor(), config.limits().maxQueryTokens());
     }
 
     @POST
@@ -66,6 +70,10 @@ public class SearchResource {
             return error(Response.Status.BAD_REQUEST, parsed.rejection().get());
         }
         QueryRequest request = parsed.request().orElseThrow();
+        Optional<Rejection> tooLong = tokenLimit.check(request.query());
+        if (tooLong.isPresent()) {
+            return error(Response.Status.BAD_REQUEST, tooLong.get());
+        }
         try {
             MultiVector query = executor.embedQuery(request.query()).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             SearchFilter filter = new SearchFilter(request.tenant().orElse(null), request.docId().orElse(null));
