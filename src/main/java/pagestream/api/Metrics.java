@@ -1,8 +1,8 @@
 package pagestream.api;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -25,12 +25,16 @@ import java.util.function.Supplier;
  *   <li>pages stored [{@code pagestream_pages_ingested_total}] — its rate is pages/s;</li>
  *   <li>items and model calls of the embedding executor [{@code pagestream_embedded_total} and
  *       {@code pagestream_embed_calls_total}, tag {@code kind} = pages|queries]: their ratio is the batch size;</li>
- *   <li>time in the model [{@code pagestream_embed_seconds_count} / {@code _sum}, tag {@code kind}]: mean latency
- *       of a model call;</li>
+ *   <li>time in the model per call [{@code pagestream_embed_seconds}, tag {@code kind}]: count, sum, max and
+ *       histogram buckets, so p50/p99 come from {@code histogram_quantile};</li>
+ *   <li>items per model call [{@code pagestream_embed_batch_size}, tag {@code kind}]: the batch size
+ *       distribution, buckets 1, 2, 4, ... 64;</li>
  *   <li>embedding executor queue depths [{@code pagestream_queue_depth}, tag {@code queue} =
  *       queries|page-batches];</li>
  *   <li>dead-lettered records [{@code pagestream_dlq_total}, tags {@code topic} and {@code reason}];</li>
- *   <li>query latency from request to answer [{@code pagestream_query_seconds}, tag {@code via} = kafka|http].</li>
+ *   <li>query latency from request to answer [{@code pagestream_query_seconds}, tag {@code via} = kafka|http]: for
+ *       Kafka from the query record's timestamp to the reply's send (it becomes visible to the requester at the
+ *       transaction commit that follows, up to {@code commit.interval.ms} later); for HTTP the request's handling.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -68,6 +72,10 @@ public class Metrics {
 
     /** Meters read from the executor at each scrape: its counters and queue depths. */
     public void executor(EmbeddingExecutor executor) {
+        for (EmbeddingExecutor.Kind kind : EmbeddingExecutor.Kind.values()) {
+            modelCallTimer(kind); // registered now so that both kinds are exported before the first call
+            batchSize(kind);
+        }
         FunctionCounter.builder("pagestream.embedded", executor, e -> e.stats().pages())
                 .description("Items embedded").tag("kind", "pages").register(registry);
         FunctionCounter.builder("pagestream.embedded", executor, e -> e.stats().queries())
@@ -76,14 +84,28 @@ public class Metrics {
                 .description("Model calls").tag("kind", "pages").register(registry);
         FunctionCounter.builder("pagestream.embed.calls", executor, e -> e.stats().queryBatches())
                 .description("Model calls").tag("kind", "queries").register(registry);
-        FunctionTimer.builder("pagestream.embed", executor, e -> e.stats().pageSubBatches(),
-                e -> e.stats().pageNanos(), TimeUnit.NANOSECONDS)
-                .description("Model calls and their total time").tag("kind", "pages").register(registry);
-        FunctionTimer.builder("pagestream.embed", executor, e -> e.stats().queryBatches(),
-                e -> e.stats().queryNanos(), TimeUnit.NANOSECONDS)
-                .description("Model calls and their total time").tag("kind", "queries").register(registry);
         queueDepth("queries", executor::queuedQueries);
         queueDepth("page-batches", executor::queuedPageBatches);
+    }
+
+    /** An {@link EmbeddingExecutor.CallListener}: one model call of {@code items} pages or queries. */
+    public void modelCall(EmbeddingExecutor.Kind kind, int items, long nanos) {
+        modelCallTimer(kind).record(nanos, TimeUnit.NANOSECONDS);
+        batchSize(kind).record(items);
+    }
+
+    private Timer modelCallTimer(EmbeddingExecutor.Kind kind) {
+        return Timer.builder("pagestream.embed").description("Time in the model per call")
+                .tag("kind", tag(kind)).publishPercentileHistogram().register(registry);
+    }
+
+    private DistributionSummary batchSize(EmbeddingExecutor.Kind kind) {
+        return DistributionSummary.builder("pagestream.embed.batch.size").description("Items per model call")
+                .tag("kind", tag(kind)).serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64).register(registry);
+    }
+
+    private static String tag(EmbeddingExecutor.Kind kind) {
+        return kind == EmbeddingExecutor.Kind.PAGES ? "pages" : "queries";
     }
 
     public void deadLettered(String topic, String reason) {

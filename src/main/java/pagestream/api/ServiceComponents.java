@@ -30,10 +30,12 @@ public class ServiceComponents {
     private final ColPaliModel model;
     private final EmbeddingExecutor executor;
     private final MultiVectorStore store;
+    private final Metrics metrics;
 
     @Inject
     public ServiceComponents(PageStreamConfig config, Metrics metrics) {
         this.config = config;
+        this.metrics = metrics;
         long start = System.nanoTime();
         this.model = ModelLoader.load(config);
         LOG.infof("Model %s loaded in %d ms (embedding dim %d, image size %d)", model.id(),
@@ -47,7 +49,8 @@ public class ServiceComponents {
             throw e;
         }
         this.store = new MeteredMultiVectorStore(opened, metrics);
-        this.executor = new EmbeddingExecutor(model, config.batch().pageSubBatch(), config.batch().maxQueryBatch());
+        this.executor = new EmbeddingExecutor(model, config.batch().pageSubBatch(), config.batch().maxQueryBatch(),
+                metrics::modelCall);
         metrics.executor(executor);
     }
 
@@ -58,7 +61,7 @@ public class ServiceComponents {
     @Produces
     @Singleton
     Topology topology() {
-        return PageStreamTopology.build(config, executor, store);
+        return PageStreamTopology.build(config, executor, store, took -> metrics.queryAnswered("kafka", took));
     }
 
     @Produces

@@ -35,6 +35,7 @@ public final class EmbeddingExecutor implements AutoCloseable {
     private final ColPaliModel model;
     private final int pageSubBatch;
     private final int maxQueryBatch;
+    private final CallListener listener;
     private final Thread thread;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -55,6 +56,18 @@ public final class EmbeddingExecutor implements AutoCloseable {
             long pageNanos) {
     }
 
+    /** Told of every model call, on the model thread (so it must be quick): the metrics' timers. */
+    @FunctionalInterface
+    public interface CallListener {
+        CallListener NONE = (kind, items, nanos) -> { };
+
+        void modelCall(Kind kind, int items, long nanos);
+    }
+
+    public enum Kind {
+        PAGES, QUERIES
+    }
+
     private record QueryWork(String text, CompletableFuture<MultiVector> result) {
     }
 
@@ -64,6 +77,10 @@ public final class EmbeddingExecutor implements AutoCloseable {
     }
 
     public EmbeddingExecutor(ColPaliModel model, int pageSubBatch, int maxQueryBatch) {
+        this(model, pageSubBatch, maxQueryBatch, CallListener.NONE);
+    }
+
+    public EmbeddingExecutor(ColPaliModel model, int pageSubBatch, int maxQueryBatch, CallListener listener) {
         if (pageSubBatch < 1 || maxQueryBatch < 1) {
             throw new IllegalArgumentException("pageSubBatch and maxQueryBatch must be >= 1, got "
                     + pageSubBatch + " and " + maxQueryBatch);
@@ -71,6 +88,7 @@ public final class EmbeddingExecutor implements AutoCloseable {
         this.model = model;
         this.pageSubBatch = pageSubBatch;
         this.maxQueryBatch = maxQueryBatch;
+        this.listener = listener;
         this.thread = new Thread(this::runLoop, "pagestream-embed-" + model.id());
         this.thread.setDaemon(true);
         this.thread.start();
@@ -168,9 +186,11 @@ public final class EmbeddingExecutor implements AutoCloseable {
         try {
             long start = System.nanoTime();
             List<MultiVector> vectors = model.embedQueries(batch.stream().map(QueryWork::text).toList());
-            queryNanos.addAndGet(System.nanoTime() - start);
+            long nanos = System.nanoTime() - start;
+            queryNanos.addAndGet(nanos);
             queryBatches.incrementAndGet();
             queriesEmbedded.addAndGet(batch.size());
+            listener.modelCall(Kind.QUERIES, batch.size(), nanos);
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).result().complete(vectors.get(i));
             }
@@ -187,9 +207,11 @@ public final class EmbeddingExecutor implements AutoCloseable {
         try {
             long start = System.nanoTime();
             job.done().addAll(model.embedImages(job.images().subList(from, to)));
-            pageNanos.addAndGet(System.nanoTime() - start);
+            long nanos = System.nanoTime() - start;
+            pageNanos.addAndGet(nanos);
             pageSubBatches.incrementAndGet();
             pagesEmbedded.addAndGet(to - from);
+            listener.modelCall(Kind.PAGES, to - from, nanos);
             finished = job.done().size() == job.images().size();
         } catch (RuntimeException | Error e) {
             LOG.errorf(e, "embedding pages %d..%d of a %d-page batch failed", from, to - 1, job.images().size());

@@ -18,6 +18,7 @@ import java.util.OptionalInt;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * Answers query events: parse and validate, embed the text on the {@link EmbeddingExecutor} (queries run before
@@ -25,6 +26,9 @@ import java.util.concurrent.TimeoutException;
  * sink, routed by the request-reply headers. A bad query gets an error reply on the same path; a bad query that
  * names no reply path (no correlation id, no reply topic) or whose reply headers are malformed goes to the
  * queries DLQ. Nothing here throws for bad input.
+ *
+ * <p>Each reply's latency, from the request record's timestamp to the reply's forward, goes to {@code replyLatency}
+ * (the metrics).
  *
  * <p>The stream thread waits for its query's embedding (short: a query goes first on the executor), so the
  * input offset commits only after the reply is sent, in the same transaction.
@@ -42,12 +46,13 @@ public final class QueryProcessor implements Processor<byte[], byte[], byte[], R
     private final String replyChild;
     private final String deadLetterChild;
     private final Duration timeout;
+    private final Consumer<Duration> replyLatency;
 
     private ProcessorContext<byte[], RoutedValue> context;
 
     public QueryProcessor(QueryEventCodec codec, QueryTokenLimit tokenLimit, EmbeddingExecutor executor,
             MultiVectorStore store, String defaultReplyTopic, String deadLetterTopic, String replyChild,
-            String deadLetterChild, Duration timeout) {
+            String deadLetterChild, Duration timeout, Consumer<Duration> replyLatency) {
         this.codec = codec;
         this.tokenLimit = tokenLimit;
         this.executor = executor;
@@ -57,6 +62,7 @@ public final class QueryProcessor implements Processor<byte[], byte[], byte[], R
         this.replyChild = replyChild;
         this.deadLetterChild = deadLetterChild;
         this.timeout = timeout;
+        this.replyLatency = replyLatency;
     }
 
     @Override
@@ -110,6 +116,9 @@ public final class QueryProcessor implements Processor<byte[], byte[], byte[], R
         route.correlation().ifPresent(headers::add); // echoed under the name it came with
         context.forward(new Record<>(query.key(), new RoutedValue(json, route.topic(), route.partition()),
                 context.currentSystemTimeMs(), headers), replyChild);
+        // From the request's timestamp (the requester's send time, or the broker's append time), so the wait in
+        // the topic and for a stream thread counts; the transaction commit that makes the reply visible does not.
+        replyLatency.accept(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - query.timestamp())));
     }
 
     private void deadLetter(Record<byte[], byte[]> query, Rejection rejection) {

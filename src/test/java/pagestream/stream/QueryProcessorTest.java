@@ -14,6 +14,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,6 +29,7 @@ class QueryProcessorTest {
     private EmbeddedMultiVectorStore store;
     private MockProcessorContext<byte[], RoutedValue> context;
     private QueryProcessor processor;
+    private final List<Duration> replyLatencies = new ArrayList<>();
 
     @BeforeEach
     void setUp() {
@@ -38,7 +41,7 @@ class QueryProcessorTest {
         processor = new QueryProcessor(new QueryEventCodec(1024, 10),
                 new QueryTokenLimit(TinyModel.get().processor(), 64), executor, store, "pagestream.replies",
                 "pagestream.queries.dlq", PageStreamTopology.REPLIES_SINK, PageStreamTopology.QUERIES_DLQ_SINK,
-                Duration.ofSeconds(60));
+                Duration.ofSeconds(60), replyLatencies::add);
         processor.init(context);
     }
 
@@ -99,5 +102,18 @@ class QueryProcessorTest {
         });
         assertThat(executor.stats().queries()).as("nothing embedded").isEqualTo(embeddedBefore);
         assertThat(new QueryTokenLimit(TinyModel.get().processor(), 64).check("revenue by quarter")).isEmpty();
+    }
+
+    @Test
+    void eachReplyReportsItsLatencyFromTheRequestTimestamp() {
+        long requestedAt = System.currentTimeMillis() - 250;
+        processor.process(new Record<>(utf8("k"), utf8("{\"query\": \"hello\"}"), requestedAt));
+        // A bad query with no reply path is dead-lettered, not answered: no latency for it.
+        processor.process(new Record<>(utf8("k"), utf8("{\"top_k\": 1}"), requestedAt));
+
+        assertThat(context.forwarded()).extracting(forward -> forward.childName().orElseThrow())
+                .containsExactly(PageStreamTopology.REPLIES_SINK, PageStreamTopology.QUERIES_DLQ_SINK);
+        assertThat(replyLatencies).singleElement().satisfies(latency ->
+                assertThat(latency).isBetween(Duration.ofMillis(250), Duration.ofSeconds(60)));
     }
 }
