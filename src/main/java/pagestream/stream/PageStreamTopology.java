@@ -90,7 +90,8 @@ public final class PageStreamTopology {
         topology.addSource(QUERIES_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 topics.queries());
         topology.addProcessor(QUERY_HANDLER,
-                () -> new QueryProcessor(new QueryEventCodec(limits.maxQueryBytes(), limits.maxTopK()), executor,
+                () -> new QueryProcessor(new QueryEventCodec(limits.maxQueryBytes(), limits.maxTopK()),
+                        new QueryTokenLimit(executor.model().processor(), limits.maxQueryTokens()), executor,
                         store, topics.replies(), topics.queriesDlq(), REPLIES_SINK, QUERIES_DLQ_SINK, QUERY_TIMEOUT,
                         queryReplyLatency),
                 QUERIES_SOURCE);
