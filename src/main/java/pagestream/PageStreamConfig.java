@@ -5,6 +5,7 @@ import io.smallrye.config.WithDefault;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -37,6 +38,10 @@ public interface PageStreamConfig {
     Limits limits();
 
     Hub hub();
+
+    Retry retry();
+
+    Api api();
 
     interface Batch {
         /** A page batch is embedded when it holds this many pages... */
@@ -87,6 +92,28 @@ public interface PageStreamConfig {
     interface EmbeddedKafka {
         @WithDefault("9092")
         int port();
+
+        /**
+         * When any {@code pagestream.embedded-kafka.sasl-ssl.*} key is set, the broker's client listener is SASL_SSL
+         * with SCRAM-SHA-512 instead of PLAINTEXT; the service's own clients then need the matching
+         * {@code kafka.*} / {@code kafka-streams.*} security settings, like any client.
+         */
+        Optional<SaslSsl> saslSsl();
+
+        interface SaslSsl {
+            /** Key store (certificate + private key) the listener presents. */
+            Path keyStore();
+
+            /** {@code PKCS12} when absent (no default value here: that would make the whole group always present). */
+            Optional<String> keyStoreType();
+
+            String keyStorePassword();
+
+            /** The SCRAM-SHA-512 user created on the cluster (and used by the broker itself). */
+            String username();
+
+            String password();
+        }
     }
 
     interface Store {
@@ -149,11 +176,55 @@ public interface PageStreamConfig {
         @WithDefault("500")
         int maxPdfPages();
 
+        /**
+         * Largest raster a PDF page is rendered to: a bigger page (over about A2 at 150 dpi) is rendered at the
+         * largest lower resolution that fits; the model sees a few hundred pixels of it anyway.
+         */
+        @WithDefault("16777216")
+        long maxPdfRenderPixels();
+
+        /** Longest a whole PDF may take to render (in the stream thread); longer is {@code render_timeout}. */
+        @WithDefault("PT60S")
+        Duration maxPdfRenderTime();
+
         @WithDefault("65536")
         int maxQueryBytes();
 
         @WithDefault("100")
         int maxTopK();
+    }
+
+    /**
+     * What a page flush does when the vector store (or the model) fails for a reason a retry can outlive: back off
+     * exponentially from {@code initial-backoff} to {@code max-backoff} (each delay jittered to 50..100 %), and when
+     * the page buffer is full, hold the stream thread (no more input is read) for at most {@code max-block} before
+     * aborting the transaction so Kafka Streams replaces the thread. Keep {@code max-block} well below
+     * {@code max.poll.interval.ms} and the producer's {@code transaction.timeout.ms}.
+     */
+    interface Retry {
+        @WithDefault("PT0.5S")
+        Duration initialBackoff();
+
+        @WithDefault("PT30S")
+        Duration maxBackoff();
+
+        @WithDefault("PT2M")
+        Duration maxBlock();
+    }
+
+    /** Who may call {@code POST /search}. Health and metrics endpoints are not covered (they carry no pages). */
+    interface Api {
+        /**
+         * API keys that may query any tenant, sent as {@code X-API-Key: <key>} or {@code Authorization: Bearer <key>}.
+         * With neither this nor {@code tenant-keys} set, {@code POST /search} is open.
+         */
+        Optional<List<String>> keys();
+
+        /**
+         * API keys bound to one tenant, each {@code <tenant>:<key>} (split at the last colon): such a key's queries
+         * are always filtered to its tenant; a query naming another tenant is refused (403).
+         */
+        Optional<List<String>> tenantKeys();
     }
 
     /** Where Hugging Face repo ids in {@code pagestream.model} come from; the HF_* environment variables apply too. */

@@ -6,20 +6,22 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import pagestream.PageStreamConfig;
 import pagestream.embed.EmbeddingExecutor;
+import pagestream.kafka.BrokerSecurity;
 import pagestream.kafka.EmbeddedKafkaBroker;
 import pagestream.kafka.PageStreamTopics;
 import pagestream.model.ColPaliModel;
 import pagestream.store.MultiVectorStore;
-import pagestream.store.embedded.EmbeddedMultiVectorStore;
 import pagestream.stream.PageStreamTopology;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The service's data path without Quarkus: the embedded broker, topics, the embedded store, the embedding executor
+ * The service's data path without Quarkus: the embedded broker, topics, the vector store
+ * ({@code pagestream.store.*}, the embedded one by default), the embedding executor
  * and Kafka Streams running {@link PageStreamTopology}, all on {@code pagestream.data-dir}, wired as the
  * application wires them. For benchmarks and restart tests; the model is the caller's and stays open.
  */
@@ -44,21 +46,25 @@ public final class InProcessPipeline implements AutoCloseable {
             throws Exception {
         int maxMessageBytes = config.limits().maxMessageBytes();
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(config.dataDir().resolve("kafka"),
-                config.embeddedKafka().port(), maxMessageBytes);
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+                config.embeddedKafka().port(), maxMessageBytes, BrokerSecurity.from(config.embeddedKafka()));
+        Map<String, Object> adminConfig = new HashMap<>(broker.clientProperties());
+        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        try (Admin admin = Admin.create(adminConfig)) {
             PageStreamTopics.createMissing(admin, PageStreamTopics.required(config.topics(), maxMessageBytes));
         }
-        MultiVectorStore store = EmbeddedMultiVectorStore.open(EmbeddedMultiVectorStore.defaultDirectory(config));
+        MultiVectorStore store = VectorStores.open(config);
         store.ensureCollection(model.embeddingDim());
         EmbeddingExecutor executor = new EmbeddingExecutor(model, config.batch().pageSubBatch(),
                 config.batch().maxQueryBatch());
         Properties props = new Properties();
         props.putAll(PageStreamTopology.streamsProperties(config));
+        props.putAll(broker.clientProperties());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.dataDir().resolve("kafka-streams").toString());
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         KafkaStreams streams = new KafkaStreams(PageStreamTopology.build(config, executor, store), props);
+        streams.setUncaughtExceptionHandler(new StreamThreadReplacer());
         InProcessPipeline pipeline = new InProcessPipeline(broker, store, executor, streams);
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.REBALANCING) {

@@ -5,8 +5,10 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import io.vertx.ext.web.RoutingContext;
 import org.jboss.logging.Logger;
 import pagestream.PageStreamConfig;
 import pagestream.embed.EmbeddingExecutor;
@@ -21,6 +23,7 @@ import pagestream.stream.ReplyCodec;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -29,8 +32,9 @@ import java.util.concurrent.TimeoutException;
  * {@code POST /search}: the query event JSON over HTTP, answered with the same JSON as a reply on the reply topic.
  * It takes the same path as a Kafka query (strict parsing, the embedding executor at query priority, the store),
  * so both answer identically. Errors carry the reply's {@code {"error": {"code", "message"}}} body: 400 for a bad
- * query, 504 when the embedding does not come in time, 503 while shutting down, 500 otherwise. Bodies larger than
- * {@code quarkus.http.limits.max-body-size} are refused with 413 before they are read.
+ * query, 403 when a tenant-bound API key names another tenant, 504 when the embedding does not come in time, 503
+ * while shutting down, 500 otherwise. {@link SearchGuard} answers 401 (API key) and 413 (body over
+ * {@code quarkus.http.limits.max-body-size}) before the body is read.
  */
 @Path("/search")
 public class SearchResource {
@@ -59,16 +63,26 @@ public class SearchResource {
 
     @POST
     @Produces(MediaType.APPLICATION_JSON)
-    public Response search(byte[] body) {
+    public Response search(@Context RoutingContext routing, byte[] body) {
         long start = System.nanoTime();
         QueryEventCodec.Parsed parsed = codec.parse(body);
         if (parsed.rejection().isPresent()) {
             return error(Response.Status.BAD_REQUEST, parsed.rejection().get());
         }
         QueryRequest request = parsed.request().orElseThrow();
+        ApiKeys.Caller caller = routing.get(SearchGuard.CALLER);
+        Optional<String> tenant = request.tenant();
+        if (caller != null && caller.tenant().isPresent()) {
+            // A tenant-bound key: its tenant is the filter; naming another one is refused rather than ignored.
+            if (tenant.isPresent() && !tenant.equals(caller.tenant())) {
+                return error(Response.Status.FORBIDDEN, new Rejection("forbidden",
+                        "this API key may not query tenant \"" + tenant.get() + "\""));
+            }
+            tenant = caller.tenant();
+        }
         try {
             MultiVector query = executor.embedQuery(request.query()).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            SearchFilter filter = new SearchFilter(request.tenant().orElse(null), request.docId().orElse(null));
+            SearchFilter filter = new SearchFilter(tenant.orElse(null), request.docId().orElse(null));
             List<SearchHit> hits = store.search(query, request.topK(), filter);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             metrics.queryAnswered("http", took);

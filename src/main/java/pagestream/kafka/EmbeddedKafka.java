@@ -22,7 +22,7 @@ public final class EmbeddedKafka {
             PageStreamConfig config = ConfigProvider.getConfig().unwrap(io.smallrye.config.SmallRyeConfig.class)
                     .getConfigMapping(PageStreamConfig.class);
             broker = EmbeddedKafkaBroker.start(config.dataDir().resolve("kafka"), config.embeddedKafka().port(),
-                    config.limits().maxMessageBytes());
+                    config.limits().maxMessageBytes(), BrokerSecurity.from(config.embeddedKafka()));
         }
         return broker.bootstrapServers();
     }

@@ -18,7 +18,10 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
@@ -39,27 +42,39 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Path logDir;
     private final int port;
     private final String clusterId;
+    private final Optional<BrokerSecurity> security;
     private boolean closed;
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDir, int port, String clusterId) {
+    private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDir, int port, String clusterId,
+            Optional<BrokerSecurity> security) {
         this.server = server;
         this.logDir = logDir;
         this.port = port;
         this.clusterId = clusterId;
+        this.security = security;
+    }
+
+    /** A PLAINTEXT broker; see {@link #start(Path, int, int, Optional)}. */
+    public static EmbeddedKafkaBroker start(Path logDir, int port, int maxMessageBytes) {
+        return start(logDir, port, maxMessageBytes, Optional.empty());
     }
 
     /**
      * Starts a broker on {@code port} (0 = a free port) with its log in {@code logDir}, accepting messages of up to
-     * {@code maxMessageBytes}; returns once the broker answers metadata requests.
+     * {@code maxMessageBytes}; returns once the broker answers metadata requests. With {@code security} the client
+     * listener is SASL_SSL (SCRAM-SHA-512) and its user is created (or its password reset) on the cluster before
+     * the broker is reported ready; the controller listener stays PLAINTEXT on the loopback interface.
      */
-    public static EmbeddedKafkaBroker start(Path logDir, int port, int maxMessageBytes) {
+    public static EmbeddedKafkaBroker start(Path logDir, int port, int maxMessageBytes,
+            Optional<BrokerSecurity> security) {
         long started = System.nanoTime();
         try {
             Files.createDirectories(logDir);
             int brokerPort = port == 0 ? freePort() : port;
             int controllerPort = freePort();
             Properties props = brokerProperties(logDir, brokerPort, controllerPort, maxMessageBytes);
-            String clusterId = formatIfNeeded(logDir, props);
+            security.ifPresent(s -> props.putAll(saslSslListener(brokerPort, controllerPort, s)));
+            String clusterId = formatIfNeeded(logDir, security);
             KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
             try {
                 server.startup();
@@ -69,10 +84,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                         + " (is another broker running there? set pagestream.embedded-kafka.port, or"
                         + " kafka.bootstrap.servers for an external broker): " + e.getMessage(), e);
             }
-            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, logDir, brokerPort, clusterId);
+            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, logDir, brokerPort, clusterId, security);
             broker.awaitReady();
-            LOG.infof("Embedded Kafka broker (cluster %s) listening on %s, log in %s, started in %d ms", clusterId,
-                    broker.bootstrapServers(), logDir, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            LOG.infof("Embedded Kafka broker (cluster %s) listening on %s (%s), log in %s, started in %d ms", clusterId,
+                    broker.bootstrapServers(), security.isPresent() ? "SASL_SSL, SCRAM-SHA-512" : "PLAINTEXT", logDir,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             return broker;
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot start the embedded Kafka broker in " + logDir, e);
@@ -82,6 +98,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** {@code localhost:<port>}: what clients use as {@code bootstrap.servers}. */
     public String bootstrapServers() {
         return "localhost:" + port;
+    }
+
+    /** Security settings a client needs besides {@code bootstrap.servers} (none for a PLAINTEXT broker). */
+    public Map<String, Object> clientProperties() {
+        return security.map(BrokerSecurity::clientProperties).orElse(Map.of());
     }
 
     public int port() {
@@ -150,8 +171,38 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return p;
     }
 
-    /** Formats the log directory the first time; afterwards reads the cluster id it was formatted with. */
-    private static String formatIfNeeded(Path logDir, Properties props) throws IOException {
+    /**
+     * The client listener as SASL_SSL, which is also the inter-broker listener (the broker authenticates as the
+     * configured user; its certificate is self-signed or issued by a CA in the same key store, so the key store
+     * serves as its trust store too).
+     */
+    private static Map<String, String> saslSslListener(int brokerPort, int controllerPort, BrokerSecurity s) {
+        String keyStore = s.keyStore().toAbsolutePath().toString();
+        return Map.ofEntries(
+                Map.entry("listeners", "SASL_SSL://" + HOST + ":" + brokerPort + ",CONTROLLER://" + HOST + ":" + controllerPort),
+                Map.entry("advertised.listeners", "SASL_SSL://" + HOST + ":" + brokerPort),
+                Map.entry("inter.broker.listener.name", "SASL_SSL"),
+                Map.entry("listener.security.protocol.map", "SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT"),
+                Map.entry("sasl.enabled.mechanisms", BrokerSecurity.MECHANISM),
+                Map.entry("sasl.mechanism.inter.broker.protocol", BrokerSecurity.MECHANISM),
+                Map.entry("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+                        BrokerSecurity.jaasConfig(s.username(), s.password())),
+                Map.entry("ssl.keystore.location", keyStore),
+                Map.entry("ssl.keystore.type", s.keyStoreType()),
+                Map.entry("ssl.keystore.password", s.keyStorePassword()),
+                Map.entry("ssl.key.password", s.keyStorePassword()),
+                Map.entry("ssl.truststore.location", keyStore),
+                Map.entry("ssl.truststore.type", s.keyStoreType()),
+                Map.entry("ssl.truststore.password", s.keyStorePassword()));
+    }
+
+    /**
+     * Formats the log directory the first time, with the SCRAM user when the listener is SASL_SSL (KRaft creates
+     * SCRAM users at format time, like {@code kafka-storage format --add-scram}: the SASL listener cannot be used to
+     * create the first one, and controllers do not take that admin call). Afterwards reads the cluster id it was
+     * formatted with; the user stays what it was then.
+     */
+    private static String formatIfNeeded(Path logDir, Optional<BrokerSecurity> security) throws IOException {
         Path meta = logDir.resolve("meta.properties");
         if (Files.exists(meta)) {
             Properties existing = new Properties();
@@ -174,20 +225,26 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     .setMetadataLogDirectory(logDir.toAbsolutePath().toString())
                     .addDirectory(logDir.toAbsolutePath().toString())
                     .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+                    .setScramArguments(security.map(s -> List.of(s.formatterScramArgument())).orElse(List.of()))
                     .run();
         } catch (Exception e) {
-            throw new IllegalStateException("Cannot format the Kafka log directory " + logDir + ": " + e.getMessage(), e);
+            // Not e.getMessage(): a SCRAM argument the formatter cannot parse would be quoted, password included.
+            throw new IllegalStateException("Cannot format the Kafka log directory " + logDir + ": "
+                    + e.getClass().getSimpleName(), e);
         }
         return clusterId;
     }
 
     private void awaitReady() {
-        Map<String, Object> config = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        Map<String, Object> config = new HashMap<>(clientProperties());
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         try (Admin admin = Admin.create(config)) {
             admin.describeCluster().nodes().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             close();
-            throw new IllegalStateException("The embedded Kafka broker did not come up on " + bootstrapServers(), e);
+            throw new IllegalStateException("The embedded Kafka broker did not come up on " + bootstrapServers()
+                    + (security.isPresent() ? " (its SCRAM user is created when " + logDir + " is first formatted:"
+                    + " delete that directory if the user or password changed since)" : ""), e);
         }
     }
 

@@ -12,8 +12,9 @@ import java.util.UUID;
  * product is the cosine similarity. Implementations: {@code embedded.EmbeddedMultiVectorStore} (local disk,
  * SIMD scan) and {@code qdrant.QdrantMultiVectorStore} (Qdrant multivector collection over gRPC).
  *
- * <p>Every method throws {@link StoreException} when the backend fails, and {@link IllegalArgumentException}
- * for input that can never succeed (wrong dimension, bad metadata JSON, topK < 1).
+ * <p>Every method throws {@link StoreException} when the backend fails (unreachable, timed out, I/O error, disk
+ * full: a retry may succeed), {@link StoreRejectedException} when the backend refused the request's content, and
+ * {@link IllegalArgumentException} for input that can never succeed (wrong dimension, bad metadata JSON, topK < 1).
  */
 public interface MultiVectorStore extends AutoCloseable {
 
@@ -48,7 +49,10 @@ public interface MultiVectorStore extends AutoCloseable {
     /** The stored point, vectors included. */
     Optional<PagePoint> get(UUID id);
 
-    /** Readiness: the backend answers (and, for the embedded store, its log is writable). */
+    /**
+     * Readiness: the backend answers and writes work: {@code false} from a write that failed for a reason other than
+     * its content (outage, I/O error, disk full) until a later write succeeds.
+     */
     boolean isReachable();
 
     @Override

@@ -15,12 +15,18 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A page waiting in the micro-batch buffer: the decoded page and the wall-clock time it was buffered (for the
- * {@code max-wait} deadline, which survives a restart because it is stored with the page).
+ * A page waiting in the micro-batch buffer: the decoded page, the wall-clock time it was buffered (for the
+ * {@code max-wait} deadline, which survives a restart because it is stored with the page) and where its event
+ * came from (for a dead letter if the page later fails on its own; {@code null} for pages buffered by format 1).
  */
-public record BufferedPage(DecodedPage page, long bufferedAtMs) {
+public record BufferedPage(DecodedPage page, long bufferedAtMs, Origin origin) {
 
-    private static final int FORMAT_VERSION = 1;
+    /** Format 2 added the origin; format 1 entries (written by an older release) are still read. */
+    private static final int FORMAT_VERSION = 2;
+
+    /** The page event's position in its input topic and its timestamp. */
+    public record Origin(String topic, int partition, long offset, long timestamp) {
+    }
 
     /** The buffer store's value serde: a versioned binary layout (the store's changelog outlives a release). */
     public static Serde<BufferedPage> serde() {
@@ -46,6 +52,14 @@ public record BufferedPage(DecodedPage page, long bufferedAtMs) {
                 out.writeInt(page.image().width());
                 out.writeInt(page.image().height());
                 out.write(page.image().rgb());
+                Origin origin = buffered.origin();
+                out.writeBoolean(origin != null);
+                if (origin != null) {
+                    writeString(out, origin.topic());
+                    out.writeInt(origin.partition());
+                    out.writeLong(origin.offset());
+                    out.writeLong(origin.timestamp());
+                }
             } catch (IOException e) {
                 throw new SerializationException("cannot serialise buffered page " + page.docId() + "#" + page.page(), e);
             }
@@ -61,9 +75,9 @@ public record BufferedPage(DecodedPage page, long bufferedAtMs) {
             }
             try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
                 int version = in.readUnsignedByte();
-                if (version != FORMAT_VERSION) {
+                if (version < 1 || version > FORMAT_VERSION) {
                     throw new SerializationException("buffered page in " + topic + " has format version " + version
-                            + ", this build reads " + FORMAT_VERSION);
+                            + ", this build reads 1.." + FORMAT_VERSION);
                 }
                 long bufferedAt = in.readLong();
                 String docId = readString(in);
@@ -74,8 +88,10 @@ public record BufferedPage(DecodedPage page, long bufferedAtMs) {
                 int width = in.readInt();
                 int height = in.readInt();
                 byte[] rgb = in.readNBytes(Math.multiplyExact(Math.multiplyExact(width, height), 3));
+                Origin origin = version >= 2 && in.readBoolean()
+                        ? new Origin(readString(in), in.readInt(), in.readLong(), in.readLong()) : null;
                 return new BufferedPage(new DecodedPage(docId, page, tenant, metadata, sha256,
-                        new RgbImage(width, height, rgb)), bufferedAt);
+                        new RgbImage(width, height, rgb)), bufferedAt, origin);
             } catch (IOException | RuntimeException e) {
                 throw new SerializationException("corrupt buffered page in " + topic + " (" + data.length + " bytes)", e);
             }

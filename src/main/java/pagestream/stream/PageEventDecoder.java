@@ -1,7 +1,13 @@
 package pagestream.stream;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import pagestream.PageStreamConfig;
@@ -52,8 +58,20 @@ public final class PageEventDecoder {
     static final int MAX_TENANT_CHARS = 256;
     static final int MAX_METADATA_BYTES = 65536;
     static final int MAX_PAGE_NUMBER = 1_000_000;
-    /** Longest a PDF may take to render (it runs in the stream thread); longer is {@code render_timeout}. */
-    static final Duration PDF_RENDER_TIME = Duration.ofSeconds(60);
+    /** PDF render limits of the constructor without them: the defaults of {@code pagestream.limits}. */
+    static final long DEFAULT_PDF_RENDER_PIXELS = 16_777_216;
+    static final Duration DEFAULT_PDF_RENDER_TIME = Duration.ofSeconds(60);
+
+    /**
+     * The strict mapper without Jackson's 20M-character string limit: {@code image_base64} may be as long as the
+     * message limit allows (a 16 MB image is 21M characters of base64), and the value's size is checked first.
+     */
+    private static final ObjectMapper ENVELOPE_JSON = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+                    .build())
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
 
     private static final Set<String> JSON_FIELDS = Set.of("doc_id", "page", "tenant", "metadata", "image_base64");
     private static final Map<String, ImageFormat> CONTENT_TYPES = Map.ofEntries(
@@ -95,15 +113,22 @@ public final class PageEventDecoder {
      *                  an image already at that size is the identity, so embeddings are unchanged)
      */
     public PageEventDecoder(int maxMessageBytes, long maxImagePixels, int maxPdfPages, int imageSize) {
+        this(maxMessageBytes, maxImagePixels, new PdfRenderer(PdfRenderer.DEFAULT_DPI, maxPdfPages,
+                Math.min(DEFAULT_PDF_RENDER_PIXELS, maxImagePixels), maxImagePixels, DEFAULT_PDF_RENDER_TIME), imageSize);
+    }
+
+    private PageEventDecoder(int maxMessageBytes, long maxImagePixels, PdfRenderer pdfRenderer, int imageSize) {
         this.maxMessageBytes = maxMessageBytes;
         this.imageSize = imageSize;
         this.imageDecoder = new ImageDecoder(maxImagePixels);
-        this.pdfRenderer = new PdfRenderer(PdfRenderer.DEFAULT_DPI, maxPdfPages, maxImagePixels, PDF_RENDER_TIME);
+        this.pdfRenderer = pdfRenderer;
     }
 
+    /** Every limit from {@code pagestream.limits}; embedded PDF images share the image pixel limit. */
     public static PageEventDecoder of(PageStreamConfig.Limits limits, int imageSize) {
-        return new PageEventDecoder(limits.maxMessageBytes(), limits.maxImagePixels(), limits.maxPdfPages(),
-                imageSize);
+        return new PageEventDecoder(limits.maxMessageBytes(), limits.maxImagePixels(),
+                new PdfRenderer(PdfRenderer.DEFAULT_DPI, limits.maxPdfPages(), limits.maxPdfRenderPixels(),
+                        limits.maxImagePixels(), limits.maxPdfRenderTime()), imageSize);
     }
 
     /** Never throws for bad input: every problem is a {@link Rejection}. {@code value} must not be null. */
@@ -124,10 +149,11 @@ public final class PageEventDecoder {
                     + maxMessageBytes + " (pagestream.limits.max-message-bytes)");
         }
         Optional<String> docId = key == null ? Optional.empty() : Optional.of(docIdOf(key));
-        Optional<String> declared = header(headers, CONTENT_TYPE_HEADER).map(PageEventDecoder::mediaType);
-        Optional<String> pageText = header(headers, PAGE_HEADER);
-        Optional<String> tenant = header(headers, TENANT_HEADER);
-        Optional<String> metadata = header(headers, METADATA_HEADER);
+        Optional<String> declared = header(headers, CONTENT_TYPE_HEADER, "unsupported_content_type")
+                .map(PageEventDecoder::mediaType);
+        Optional<String> pageText = header(headers, PAGE_HEADER, "bad_page_header");
+        Optional<String> tenant = header(headers, TENANT_HEADER, "bad_tenant");
+        Optional<String> metadata = header(headers, METADATA_HEADER, "bad_metadata");
         byte[] content = value;
 
         if (declared.isPresent() && declared.get().equals(JSON_TYPE)) {
@@ -251,9 +277,12 @@ public final class PageEventDecoder {
     }
 
     private static JsonNode parseEnvelope(byte[] value) throws Refused {
+        if (!Utf8.isValid(value)) {
+            throw new Refused("bad_json", "page event is not valid UTF-8 JSON");
+        }
         JsonNode envelope;
         try {
-            envelope = QueryEventCodec.STRICT_JSON.readTree(value);
+            envelope = ENVELOPE_JSON.readTree(value);
         } catch (IOException e) {
             String message = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
             throw new Refused("bad_json", "page event is not valid JSON: " + message);
@@ -349,20 +378,36 @@ public final class PageEventDecoder {
             throw new Refused("bad_key", "the key (document id) must be 1 to " + MAX_DOC_ID_BYTES
                     + " bytes of UTF-8, got " + key.length + " bytes");
         }
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(key)).toString();
-        } catch (CharacterCodingException e) {
-            throw new Refused("bad_key", "the key (document id) is not valid UTF-8 (" + hexPrefix(key) + "...)");
-        }
+        return strictUtf8(key).orElseThrow(() -> new Refused("bad_key",
+                "the key (document id) is not valid UTF-8 (" + hexPrefix(key) + "...)"));
     }
 
-    private static Optional<String> header(Headers headers, String name) {
+    /**
+     * A header's text. Invalid UTF-8 is refused with {@code reason}, not replaced by U+FFFD: two different invalid
+     * tenant headers would otherwise both become the same tenant.
+     */
+    private static Optional<String> header(Headers headers, String name, String reason) throws Refused {
         Header header = headers.lastHeader(name);
-        return header == null || header.value() == null ? Optional.empty()
-                : Optional.of(new String(header.value(), StandardCharsets.UTF_8));
+        if (header == null || header.value() == null) {
+            return Optional.empty();
+        }
+        Optional<String> text = strictUtf8(header.value());
+        if (text.isEmpty()) {
+            throw new Refused(reason, "header \"" + name + "\" is not valid UTF-8 (" + hexPrefix(header.value())
+                    + "...)");
+        }
+        return text;
+    }
+
+    private static Optional<String> strictUtf8(byte[] bytes) {
+        try {
+            return Optional.of(StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString());
+        } catch (CharacterCodingException e) {
+            return Optional.empty();
+        }
     }
 
     /** {@code "Image/PNG; charset=x"} → {@code "image/png"}. */

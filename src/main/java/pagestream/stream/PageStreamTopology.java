@@ -80,7 +80,8 @@ public final class PageStreamTopology {
         topology.addSource(PAGES_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.pages());
         topology.addProcessor(PAGE_BATCHER,
                 () -> new PageBatchProcessor(PageEventDecoder.of(limits, imageSize), executor, store,
-                        PAGE_BUFFER_STORE, PAGES_DLQ_SINK, config.batch().maxSize(), config.batch().maxWait()),
+                        PAGE_BUFFER_STORE, PAGES_DLQ_SINK, config.batch().maxSize(), config.batch().maxWait(),
+                        config.retry()),
                 PAGES_SOURCE);
         topology.addStateStore(pageBuffer(), PAGE_BATCHER);
         topology.addSink(PAGES_DLQ_SINK, topics.pagesDlq(), new ByteArraySerializer(), new ByteArraySerializer(),
@@ -127,8 +128,8 @@ public final class PageStreamTopology {
      *       tasks share a thread (more partitions than threads) a query waits behind a few page records, not a
      *       thousand ({@code bench-load}, tiny-a, before both changes: 13 s median reply under ingestion);</li>
      *   <li>producer requests large enough for a dead-lettered page event (the original value is kept);</li>
-     *   <li>a transaction timeout that covers the longest wait of a stream thread (backpressure, a tombstone
-     *       waiting for the in-flight flush).</li>
+     *   <li>a transaction timeout that covers the longest wait of a stream thread ({@code pagestream.retry.max-block}:
+     *       backpressure, a store outage, a tombstone waiting for the in-flight flush).</li>
      * </ul>
      */
     public static Map<String, Object> streamsProperties(PageStreamConfig config) {

@@ -58,6 +58,9 @@ public final class QueryEventCodec {
             return Parsed.refused("oversize", "query event is " + value.length + " bytes, over the limit of "
                     + maxQueryBytes + " (pagestream.limits.max-query-bytes)");
         }
+        if (!Utf8.isValid(value)) {
+            return Parsed.refused("bad_json", "query event is not valid UTF-8 JSON");
+        }
         JsonNode root;
         try {
             root = STRICT_JSON.readTree(value);

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import pagestream.PageStreamConfig;
 import pagestream.embed.EmbeddingExecutor;
 import pagestream.model.ColPaliModel;
 import pagestream.model.MultiVector;
@@ -24,9 +25,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static pagestream.stream.StreamTestSupport.await;
 
 /** The batching processor alone, on a MockProcessorContext whose wall-clock punctuator is fired by hand. */
@@ -70,9 +74,13 @@ class PageBatchProcessorTest {
     }
 
     private void start(int maxSize) {
+        start(maxSize, StreamTestSupport.config(Map.of()).retry());
+    }
+
+    private void start(int maxSize, PageStreamConfig.Retry retry) {
         processor = new PageBatchProcessor(new PageEventDecoder(1 << 20, 10_000_000, 10, model.imageSize()),
                 executor, store, PageStreamTopology.PAGE_BUFFER_STORE, PageStreamTopology.PAGES_DLQ_SINK,
-                maxSize, MAX_WAIT);
+                maxSize, MAX_WAIT, retry);
         processor.init(context);
     }
 
@@ -202,5 +210,87 @@ class PageBatchProcessorTest {
         assertThat(store.count(new SearchFilter(null, "doc"))).isZero();
         assertThat(bufferEntries()).isZero();
         assertThat(processor.buffered()).isZero();
+    }
+
+    @Test
+    void whileTheStoreFailsAFullBufferHoldsTheThreadForMaxBlockThenEverythingIsFlushedOnceItWorks() throws Exception {
+        Path log = tmp.resolve("store").resolve("store.log");
+        // An immutable log refuses writes through the open file (EPERM), root included; needs ext4/xfs/btrfs.
+        assumeTrue(chattr("+i", log) == 0, "chattr +i needs root and a file system with attributes");
+        try {
+            start(1, StreamTestSupport.config(Map.of("pagestream.retry.initial-backoff", "PT0.05S",
+                    "pagestream.retry.max-backoff", "PT0.2S", "pagestream.retry.max-block", "PT1.5S")).retry());
+            send("a", TestPages.png(1));
+            send("b", TestPages.png(2));
+            send("c", TestPages.png(3));
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> send("d", TestPages.png(4))) // the fourth page fills the buffer: 4 x max-size
+                    .isInstanceOf(IngestionStalledException.class)
+                    .hasMessageContaining("4 pages buffered (bound 4) for PT1.5S")
+                    .hasMessageContaining("Operation not permitted");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(1_400),
+                    Duration.ofSeconds(20));
+            assertThat(bufferEntries()).as("nothing dropped").isEqualTo(4);
+            assertThat(store.count(SearchFilter.any())).isZero();
+            assertThat(store.isReachable()).isFalse();
+        } finally {
+            chattr("-i", log);
+        }
+        await("the buffer flushed once the log is writable again", TIMEOUT, () -> {
+            awaitFlushDone();
+            tick(Duration.ofMillis(250));
+            return bufferEntries() == 0;
+        });
+        assertThat(store.count(SearchFilter.any())).isEqualTo(4);
+        assertThat(store.isReachable()).isTrue();
+        assertThat(context.forwarded()).as("dead letters").isEmpty();
+    }
+
+    @Test
+    void aPdfLargerThanTheBufferBoundDrainsThroughAWorkingStoreWithoutAborting() {
+        // 9 pages at once, twice the bound of 4, flushed one by one: max-block covers one flush, maybe not all.
+        start(1, StreamTestSupport.config(Map.of("pagestream.retry.max-block", "PT1S")).retry());
+        send("report", TestPages.pdf(9));
+        assertThat(store.count(SearchFilter.any())).as("stored while holding").isPositive();
+        await("the rest flushed", TIMEOUT, () -> {
+            awaitFlushDone();
+            tick(MAX_WAIT);
+            return bufferEntries() == 0;
+        });
+        assertThat(store.count(new SearchFilter(null, "report"))).isEqualTo(9);
+        assertThat(context.forwarded()).as("dead letters").isEmpty();
+    }
+
+    @Test
+    void aTombstoneWhoseDeleteKeepsFailingAbortsAfterMaxBlockAndDeletesWhenProcessedAgain() throws Exception {
+        start(1, StreamTestSupport.config(Map.of("pagestream.retry.initial-backoff", "PT0.05S",
+                "pagestream.retry.max-backoff", "PT0.2S", "pagestream.retry.max-block", "PT1S")).retry());
+        send("doc", TestPages.png(1));
+        awaitFlushDone();
+        tick(Duration.ofMillis(10));
+        assertThat(store.count(new SearchFilter(null, "doc"))).isEqualTo(1);
+        Path log = tmp.resolve("store").resolve("store.log");
+        assumeTrue(chattr("+i", log) == 0, "chattr +i needs root and a file system with attributes");
+        Record<byte[], byte[]> tombstone = new Record<>("doc".getBytes(StandardCharsets.UTF_8), null, 0L);
+        try {
+            assertThatThrownBy(() -> processor.process(tombstone))
+                    .isInstanceOf(IngestionStalledException.class)
+                    .hasMessageContaining("tombstone for document doc: the delete still fails")
+                    .hasMessageContaining("Operation not permitted");
+            assertThat(store.count(new SearchFilter(null, "doc"))).isEqualTo(1);
+        } finally {
+            chattr("-i", log);
+        }
+        processor.process(tombstone); // as after the thread is replaced: the uncommitted tombstone comes again
+        assertThat(store.count(new SearchFilter(null, "doc"))).isZero();
+    }
+
+    private static int chattr(String flag, Path file) throws InterruptedException {
+        try {
+            return new ProcessBuilder("chattr", flag, file.toString()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        } catch (java.io.IOException e) {
+            return -1; // no chattr on this machine
+        }
     }
 }

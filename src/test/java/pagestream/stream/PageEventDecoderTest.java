@@ -150,4 +150,52 @@ class PageEventDecoderTest {
         assertThat(refused("d", utf8("{\"page\": 2, \"image_base64\": \"" + b64 + "\"}"), jsonWithPage).reason())
                 .isEqualTo("conflicting_fields");
     }
+
+    @Test
+    void jsonEnvelopeMayCarryAnImageOverJacksonsDefaultStringLimit() {
+        // fuzzing found it: Jackson refuses strings over 20M characters, so a 16 MB page (21M characters of base64,
+        // well under the 50 MiB message limit) was dead-lettered as bad_json
+        byte[] png = TestPages.withAncillaryChunk(TestPages.png(4), 16 << 20);
+        String json = "{\"image_base64\": \"" + Base64.getEncoder().encodeToString(png) + "\"}";
+        PageEventDecoder roomy = new PageEventDecoder(50 << 20, 1_000_000, 3, IMAGE_SIZE);
+
+        PageEventDecoder.Result result = roomy.decode(utf8("big"), utf8(json), headers("content-type",
+                "application/json"));
+
+        assertThat(result.rejection()).isEmpty();
+        assertThat(result.pages()).hasSize(1);
+        assertThat(refused("big", utf8("{\"image_base64\": \"\", \"image_base64\": \"\"}"),
+                headers("content-type", "application/json")).reason()).as("duplicates still refused")
+                .isEqualTo("bad_json");
+    }
+
+    @Test
+    void pdfRenderLimitsComeFromTheConfiguration() {
+        var limits = StreamTestSupport.config(java.util.Map.of("pagestream.limits.max-pdf-render-time", "PT0.000001S"))
+                .limits();
+        PageEventDecoder configured = PageEventDecoder.of(limits, IMAGE_SIZE);
+
+        Rejection rejection = configured.decode(utf8("d"), TestPages.pdf(1), new RecordHeaders()).rejection()
+                .orElseThrow();
+
+        assertThat(rejection.reason()).isEqualTo("render_timeout");
+        assertThat(rejection.message()).contains("PT0.000001S");
+        assertThat(StreamTestSupport.config(java.util.Map.of()).limits().maxPdfRenderPixels()).isEqualTo(16_777_216L);
+    }
+
+    @Test
+    void headersThatAreNotUtf8AreRefusedNotReplaced() {
+        // fuzzing found it: invalid UTF-8 became U+FFFD, so two different broken tenant headers were one tenant
+        byte[] png = TestPages.png(5);
+        byte[] invalid = {(byte) 0xC3, 0x28};
+        java.util.Map<String, String> reasons = java.util.Map.of("tenant", "bad_tenant", "page", "bad_page_header",
+                "metadata", "bad_metadata", "content-type", "unsupported_content_type");
+        reasons.forEach((header, reason) -> {
+            RecordHeaders headers = new RecordHeaders();
+            headers.add(header, invalid);
+            Rejection rejection = refused("d", png, headers);
+            assertThat(rejection.reason()).as(header).isEqualTo(reason);
+            assertThat(rejection.message()).contains("\"" + header + "\" is not valid UTF-8");
+        });
+    }
 }

@@ -99,6 +99,21 @@ final class TestPages {
         return bytes.toByteArray();
     }
 
+    /** {@code png} with a private ancillary chunk of {@code size} random bytes before IEND (decoders skip it). */
+    static byte[] withAncillaryChunk(byte[] png, int size) {
+        byte[] data = new byte[size];
+        new java.util.Random(size).nextBytes(data);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.write(png, 0, png.length - 12); // everything but IEND
+            chunk(out, "pagE", data);
+            out.write(png, png.length - 12, 12);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
     private static void chunk(DataOutputStream out, String type, byte[] data) throws IOException {
         byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
         CRC32 crc = new CRC32();

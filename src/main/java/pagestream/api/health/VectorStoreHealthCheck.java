@@ -7,13 +7,21 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 import pagestream.store.MultiVectorStore;
 
-/** Readiness: the vector store answers (Qdrant) or its log is writable (embedded). */
+/**
+ * Readiness: the vector store answers (Qdrant) or its log is writable (embedded), and its last write did not fail
+ * for a reason other than its content ({@link MultiVectorStore#isReachable()}): DOWN during an outage, a full or
+ * read-only disk, until a retried flush gets through.
+ */
 @Readiness
 @ApplicationScoped
 public class VectorStoreHealthCheck implements HealthCheck {
 
+    private final MultiVectorStore store;
+
     @Inject
-    MultiVectorStore store;
+    public VectorStoreHealthCheck(MultiVectorStore store) {
+        this.store = store;
+    }
 
     @Override
     public HealthCheckResponse call() {

@@ -15,6 +15,8 @@ import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.common.PDRectangle;
 import org.apache.pdfbox.pdmodel.encryption.InvalidPasswordException;
+import org.apache.pdfbox.pdmodel.graphics.image.PDImage;
+import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
 import org.apache.pdfbox.rendering.PDFRenderer;
 import org.apache.pdfbox.rendering.PageDrawer;
 import org.apache.pdfbox.rendering.PageDrawerParameters;
@@ -30,8 +32,13 @@ import org.apache.pdfbox.rendering.PageDrawerParameters;
  *       rendered at the largest lower resolution that fits; the model only sees 448 x 448 of it anyway.</li>
  *   <li>{@code maxRenderTime}: a deadline for the whole document, checked before every content-stream operator
  *       (the page drawer throws when it has passed) and between pages, so a pathological content stream stops
- *       within one operator ({@code render_timeout}). A single huge embedded image is one operator: its decode
- *       is bounded by the pixel limits of PDFBox's image decoding, not by this deadline.</li>
+ *       within one operator ({@code render_timeout}).</li>
+ *   <li>{@code maxImagePixels}: an embedded image (or its mask) declaring more pixels is refused
+ *       ({@code too_many_pixels}) before PDFBox decodes it; PDFBox itself allocates the full declared raster, so a
+ *       100-byte 30000 x 30000 image would otherwise be an OutOfMemoryError.</li>
+ *   <li>Decompression bombs: before rendering, every stream that is not an image is decoded once, counting
+ *       bytes ({@link PdfStreamCheck}); more than {@link #MAX_DECODED_STREAM_BYTES} in all is
+ *       {@code corrupt_pdf}.</li>
  *   <li>A document that needs a password is refused ({@code encrypted_pdf}); one encrypted with an empty user
  *       password (permissions only) renders, as in other viewers. Unparseable bytes are {@code corrupt_pdf}.</li>
  * </ul>
@@ -40,11 +47,14 @@ import org.apache.pdfbox.rendering.PageDrawerParameters;
 public final class PdfRenderer {
 
     public static final float DEFAULT_DPI = 150f;
+    /** Decoded bytes of a document's non-image streams (content, forms, fonts); real documents use a few MB. */
+    public static final long MAX_DECODED_STREAM_BYTES = 128L << 20;
     private static final float POINTS_PER_INCH = 72f;
 
     private final float dpi;
     private final int maxPages;
     private final long maxPixelsPerPage;
+    private final long maxImagePixels;
     private final Duration maxRenderTime;
 
     /** Receives rendered pages one at a time, so a caller can shrink each before the next is rendered. */
@@ -53,15 +63,22 @@ public final class PdfRenderer {
         void accept(int pageIndex, int pageCount, RgbImage page);
     }
 
+    /** Embedded images may have as many pixels as a rendered page. */
     public PdfRenderer(float dpi, int maxPages, long maxPixelsPerPage, Duration maxRenderTime) {
-        if (!(dpi > 0) || maxPages <= 0 || maxPixelsPerPage <= 0 || maxRenderTime.isNegative()
-                || maxRenderTime.isZero()) {
+        this(dpi, maxPages, maxPixelsPerPage, maxPixelsPerPage, maxRenderTime);
+    }
+
+    public PdfRenderer(float dpi, int maxPages, long maxPixelsPerPage, long maxImagePixels, Duration maxRenderTime) {
+        if (!(dpi > 0) || maxPages <= 0 || maxPixelsPerPage <= 0 || maxImagePixels <= 0
+                || maxRenderTime.isNegative() || maxRenderTime.isZero()) {
             throw new IllegalArgumentException("PDF render limits must be positive: dpi " + dpi + ", maxPages "
-                    + maxPages + ", maxPixelsPerPage " + maxPixelsPerPage + ", maxRenderTime " + maxRenderTime);
+                    + maxPages + ", maxPixelsPerPage " + maxPixelsPerPage + ", maxImagePixels " + maxImagePixels
+                    + ", maxRenderTime " + maxRenderTime);
         }
         this.dpi = dpi;
         this.maxPages = maxPages;
         this.maxPixelsPerPage = maxPixelsPerPage;
+        this.maxImagePixels = maxImagePixels;
         this.maxRenderTime = maxRenderTime;
     }
 
@@ -84,7 +101,8 @@ public final class PdfRenderer {
             if (pageCount == 0) {
                 throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT_PDF, "PDF has no pages");
             }
-            PDFRenderer renderer = new DeadlineRenderer(document, deadline);
+            checkStreams(document, deadline);
+            PDFRenderer renderer = new DeadlineRenderer(document, deadline, maxImagePixels);
             for (int i = 0; i < pageCount; i++) {
                 sink.accept(i, pageCount, renderPage(renderer, document, i, deadline));
             }
@@ -93,6 +111,12 @@ public final class PdfRenderer {
             // only close() is left to fail here; the pages were delivered
             throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT_PDF,
                     "cannot close PDF: " + e.getMessage(), e);
+        } catch (ImageDecodeException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // PDFBox reads objects lazily: a broken page tree or object can surface in any call on the document
+            throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT_PDF,
+                    "cannot read PDF (" + pdf.length + " bytes): " + e, e);
         }
     }
 
@@ -113,6 +137,9 @@ public final class PdfRenderer {
         } catch (DeadlinePassed e) {
             throw new ImageDecodeException(ImageDecodeException.Reason.RENDER_TIMEOUT,
                     "PDF rendering took longer than " + maxRenderTime + " (stopped in page " + (index + 1) + ")");
+        } catch (ImageTooLarge e) {
+            throw new ImageDecodeException(ImageDecodeException.Reason.TOO_MANY_PIXELS,
+                    "PDF page " + (index + 1) + " " + e.getMessage() + ", more than the limit of " + maxImagePixels);
         } catch (IOException | RuntimeException e) {
             throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT_PDF,
                     "cannot render PDF page " + (index + 1) + ": " + e.getMessage(), e);
@@ -158,6 +185,17 @@ public final class PdfRenderer {
         return new PageRaster(pixelsWide, pixelsHigh, (float) scale);
     }
 
+    private void checkStreams(PDDocument document, long deadline) {
+        try {
+            PdfStreamCheck.run(document, MAX_DECODED_STREAM_BYTES, deadline);
+        } catch (PdfStreamCheck.Exceeded e) {
+            throw new ImageDecodeException(e.timedOut ? ImageDecodeException.Reason.RENDER_TIMEOUT
+                    : ImageDecodeException.Reason.CORRUPT_PDF, e.timedOut
+                    ? "PDF rendering took longer than " + maxRenderTime + " (" + e.getMessage() + ")"
+                    : e.getMessage());
+        }
+    }
+
     private static void checkDeadline(long deadline) {
         if (System.nanoTime() - deadline > 0) {
             throw new DeadlinePassed();
@@ -171,12 +209,21 @@ public final class PdfRenderer {
         }
     }
 
+    /** An embedded image over the pixel limit; unchecked so it unwinds PDFBox's drawing like the deadline. */
+    private static final class ImageTooLarge extends RuntimeException {
+        ImageTooLarge(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     private static final class DeadlineRenderer extends PDFRenderer {
         private final long deadline;
+        private final long maxImagePixels;
 
-        DeadlineRenderer(PDDocument document, long deadline) {
+        DeadlineRenderer(PDDocument document, long deadline, long maxImagePixels) {
             super(document);
             this.deadline = deadline;
+            this.maxImagePixels = maxImagePixels;
         }
 
         @Override
@@ -187,7 +234,24 @@ public final class PdfRenderer {
                     checkDeadline(deadline);
                     super.processOperator(operator, operands);
                 }
+
+                @Override
+                public void drawImage(PDImage image) throws IOException {
+                    checkImageSize("image", image);
+                    if (image instanceof PDImageXObject xObject) {
+                        checkImageSize("soft mask", xObject.getSoftMask());
+                        checkImageSize("mask", xObject.getMask());
+                    }
+                    super.drawImage(image);
+                }
             };
+        }
+
+        private void checkImageSize(String what, PDImage image) {
+            if (image != null && (long) image.getWidth() * image.getHeight() > maxImagePixels) {
+                throw new ImageTooLarge("has an embedded " + what + " of " + image.getWidth() + "x"
+                        + image.getHeight() + " = " + (long) image.getWidth() * image.getHeight() + " pixels");
+            }
         }
     }
 }

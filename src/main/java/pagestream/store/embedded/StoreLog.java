@@ -41,8 +41,10 @@ final class StoreLog implements AutoCloseable {
     private final int dim;
     private volatile FileChannel channel;
     private volatile long size;
-    /** Set when a failed append could not be rolled back: the tail is unknown, so no further write is safe. */
+    /** Set when a failed append could not be rolled back: no write is safe until the roll-back succeeds. */
     private volatile String brokenBecause;
+    /** Why the last append failed (disk full, read-only, I/O error); {@code null} once one succeeds. */
+    private volatile String failingAppends;
 
     private StoreLog(Path file, int dim, FileChannel channel, long size) {
         this.file = file;
@@ -120,18 +122,22 @@ final class StoreLog implements AutoCloseable {
         return file;
     }
 
+    /** False from a failed append until one succeeds: readiness reports a full or read-only disk. */
     boolean isWritable() {
-        return brokenBecause == null && channel.isOpen();
+        return brokenBecause == null && failingAppends == null && channel.isOpen();
     }
 
-    /** Appends one record and forces it to disk. On failure the file is rolled back to its previous end. */
+    /**
+     * Appends one record and forces it to disk. On failure the file is rolled back to its previous end; if even that
+     * fails, writes are refused until a later call manages the roll-back (the disk became writable again).
+     */
     void append(ByteBuffer payload) {
-        if (brokenBecause != null) {
-            throw new StoreException("store log " + file + " refuses writes after an earlier failure ("
-                    + brokenBecause + "); reopen the store to recover");
+        long before = size;
+        if (brokenBecause != null && !rolledBack(before)) {
+            throw new StoreException("store log " + file + " refuses writes: a failed write could not be rolled back ("
+                    + brokenBecause + ") and still cannot; nothing from this operation was acknowledged");
         }
         ByteBuffer record = frame(payload);
-        long before = size;
         try {
             channel.position(before);
             while (record.hasRemaining()) {
@@ -139,8 +145,12 @@ final class StoreLog implements AutoCloseable {
             }
             channel.force(false);
             size = before + record.limit();
+            failingAppends = null;
         } catch (IOException e) {
-            rollBack(before, e);
+            failingAppends = e.getMessage();
+            if (!rolledBack(before)) {
+                brokenBecause = e.getMessage();
+            }
             throw ioFailure("cannot append to", file, e);
         }
     }
@@ -174,12 +184,15 @@ final class StoreLog implements AutoCloseable {
         closeQuietly(channel);
     }
 
-    private void rollBack(long before, IOException cause) {
+    /** Cuts the file back to {@code end} (dropping a partly written record); false if the disk refuses. */
+    private boolean rolledBack(long end) {
         try {
-            channel.truncate(before);
+            channel.truncate(end);
             channel.force(true);
+            brokenBecause = null;
+            return true;
         } catch (IOException e) {
-            brokenBecause = cause.getMessage();
+            return false;
         }
     }
 

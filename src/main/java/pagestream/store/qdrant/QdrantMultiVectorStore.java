@@ -36,6 +36,7 @@ import pagestream.store.PagePoint;
 import pagestream.store.SearchFilter;
 import pagestream.store.SearchHit;
 import pagestream.store.StoreException;
+import pagestream.store.StoreRejectedException;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -74,15 +75,19 @@ public final class QdrantMultiVectorStore implements MultiVectorStore {
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(2);
 
     private final QdrantStoreOptions options;
+    private final ManagedChannel channel;
     private final QdrantClient client;
     private volatile int dim = -1;
+    /** Why the last write failed for a reason other than its content; {@code null} once a write succeeded. */
+    private volatile String failingWrites;
 
     public QdrantMultiVectorStore(QdrantStoreOptions options) {
         this.options = options;
-        this.client = new QdrantClient(grpcClient(options));
+        this.channel = channel(options);
+        this.client = new QdrantClient(grpcClient(channel, options));
     }
 
-    private static QdrantGrpcClient grpcClient(QdrantStoreOptions o) {
+    private static ManagedChannel channel(QdrantStoreOptions o) {
         ChannelCredentials credentials;
         if (o.tls()) {
             TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder();
@@ -98,9 +103,12 @@ public final class QdrantMultiVectorStore implements MultiVectorStore {
         } else {
             credentials = InsecureChannelCredentials.create();
         }
-        ManagedChannel channel = Grpc.newChannelBuilderForAddress(o.host(), o.port(), credentials)
+        return Grpc.newChannelBuilderForAddress(o.host(), o.port(), credentials)
                 .maxInboundMessageSize(MAX_INBOUND_BYTES)
                 .build();
+    }
+
+    private static QdrantGrpcClient grpcClient(ManagedChannel channel, QdrantStoreOptions o) {
         // checkCompatibility=false: the builder would make a blocking call while the service is still being
         // constructed; ensureCollection checks the server version instead, with the configured timeout.
         QdrantGrpcClient.Builder builder = QdrantGrpcClient.newBuilder(channel, true, false).withTimeout(o.timeout());
@@ -184,6 +192,23 @@ public final class QdrantMultiVectorStore implements MultiVectorStore {
     @Override
     public void upsert(List<PagePoint> points) {
         int d = requireDim();
+        List<ListenableFuture<?>> requests = sendUpserts(points, d);
+        // Wait for every request even after a failure, so none is still in flight when we report the outcome.
+        StoreException failure = null;
+        for (ListenableFuture<?> request : requests) {
+            try {
+                call("upsert " + points.size() + " points", request);
+            } catch (StoreException e) {
+                failure = failure == null ? e : failure;
+            }
+        }
+        trackWrite(failure);
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private List<ListenableFuture<?>> sendUpserts(List<PagePoint> points, int d) {
         List<ListenableFuture<?>> requests = new ArrayList<>();
         List<PointStruct> batch = new ArrayList<>();
         long batchBytes = 0;
@@ -205,17 +230,15 @@ public final class QdrantMultiVectorStore implements MultiVectorStore {
         if (!batch.isEmpty()) {
             requests.add(sendUpsert(batch));
         }
-        // Wait for every request even after a failure, so none is still in flight when we report the outcome.
-        StoreException failure = null;
-        for (ListenableFuture<?> request : requests) {
-            try {
-                call("upsert " + points.size() + " points", request);
-            } catch (StoreException e) {
-                failure = failure == null ? e : failure;
-            }
-        }
-        if (failure != null) {
-            throw failure;
+        return requests;
+    }
+
+    /** Readiness follows writes: down after one failed for a reason other than its content, up after a success. */
+    private void trackWrite(StoreException failure) {
+        if (failure == null) {
+            failingWrites = null;
+        } else if (!(failure instanceof StoreRejectedException)) {
+            failingWrites = failure.getMessage();
         }
     }
 
@@ -255,7 +278,13 @@ public final class QdrantMultiVectorStore implements MultiVectorStore {
                 .setPoints(PointsSelector.newBuilder().setFilter(filter(new SearchFilter(tenant, docId))))
                 .setWait(true)
                 .build();
-        call("delete doc " + docId, client.deleteAsync(delete, options.timeout()));
+        try {
+            call("delete doc " + docId, client.deleteAsync(delete, options.timeout()));
+        } catch (StoreException e) {
+            trackWrite(e);
+            throw e;
+        }
+        trackWrite(null);
     }
 
     @Override
@@ -339,8 +368,12 @@ public final class QdrantMultiVectorStore implements MultiVectorStore {
         return new MultiVector(rows, data.length / rows, data);
     }
 
+    /** The server answers a health check and the last write did not fail for a reason other than its content. */
     @Override
     public boolean isReachable() {
+        if (failingWrites != null) {
+            return false;
+        }
         try {
             client.healthCheckAsync(HEALTH_TIMEOUT).get(HEALTH_TIMEOUT.toMillis() + 500, TimeUnit.MILLISECONDS);
             return true;
@@ -348,6 +381,7 @@ public final class QdrantMultiVectorStore implements MultiVectorStore {
             Thread.currentThread().interrupt();
             return false;
         } catch (ExecutionException | TimeoutException e) {
+            channel.resetConnectBackoff();
             return false;
         }
     }
@@ -366,6 +400,21 @@ public final class QdrantMultiVectorStore implements MultiVectorStore {
             filter.addMust(matchKeyword(Payloads.DOC_ID, f.docId()));
         }
         return filter.build();
+    }
+
+    /** What to check for the failures a configuration causes; never quotes the API key. */
+    private String hint(StatusRuntimeException e) {
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException) {
+                return " (TLS handshake failed: " + t.getMessage() + "; check pagestream.store.qdrant.ca-certificate)";
+            }
+        }
+        return switch (e.getStatus().getCode()) {
+            case UNAUTHENTICATED, PERMISSION_DENIED -> " (check pagestream.store.qdrant.api-key)";
+            case UNAVAILABLE, INTERNAL -> options.tls() ? ""
+                    : " (if the server only speaks TLS, set pagestream.store.qdrant.tls=true)";
+            default -> "";
+        };
     }
 
     private int requireDim() {
@@ -389,8 +438,16 @@ public final class QdrantMultiVectorStore implements MultiVectorStore {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof StatusRuntimeException s) {
-                throw new StoreException("Qdrant " + what + " on " + options.host() + ":" + options.port()
-                        + " failed: " + s.getStatus().getCode() + " " + s.getStatus().getDescription(), s);
+                String message = "Qdrant " + what + " on " + options.host() + ":" + options.port() + " failed: "
+                        + s.getStatus().getCode() + " " + s.getStatus().getDescription() + hint(s);
+                switch (s.getStatus().getCode()) {
+                    case INVALID_ARGUMENT, OUT_OF_RANGE -> throw new StoreRejectedException(message, s);
+                    // grpc-java waits up to 2 minutes between reconnection attempts after a long outage; our callers
+                    // pace their own retries, so the next call should try to connect at once.
+                    case UNAVAILABLE -> channel.resetConnectBackoff();
+                    default -> { }
+                }
+                throw new StoreException(message, s);
             }
             throw new StoreException("Qdrant " + what + " failed: " + cause, cause);
         }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,6 +26,57 @@ class BicubicResizerTest {
 
         assertThat(new int[] {resized.width(), resized.height()}).containsExactly(width, height);
         assertThat(resized.rgb()).isEqualTo(expected.rgb());
+    }
+
+    @Test
+    void matchesTheScalarOracleOnRandomImagesAndSizes() {
+        Random random = new Random(20261127);
+        for (int n = 0; n < 200; n++) {
+            int inWidth = 1 + random.nextInt(n < 40 ? 8 : 140);
+            int inHeight = 1 + random.nextInt(n < 40 ? 8 : 140);
+            RgbImage source = randomPage(random, inWidth, inHeight);
+            int width = 1 + random.nextInt(160);
+            int height = 1 + random.nextInt(160);
+
+            byte[] expected = ScalarBicubicResizer.resize(source, width, height).rgb();
+
+            assertThat(BicubicResizer.resize(source, width, height).rgb())
+                    .as("%dx%d -> %dx%d", inWidth, inHeight, width, height).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void matchesTheScalarOracleOnAPageSizedImage() {
+        RgbImage page = randomPage(new Random(7), 1275, 1650);
+
+        assertThat(BicubicResizer.resize(page, 448, 448).rgb())
+                .isEqualTo(ScalarBicubicResizer.resize(page, 448, 448).rgb());
+    }
+
+    /**
+     * Mostly background with runs, blank rows of changing colours, blocks, extreme values and noise, so that both
+     * the shortcuts and the full tap sums (including clipping of over- and undershoot) are exercised.
+     */
+    private static RgbImage randomPage(Random random, int width, int height) {
+        byte[] rgb = new byte[width * height * 3];
+        byte[] background = {(byte) 255, (byte) 255, (byte) 255};
+        for (int y = 0; y < height; y++) {
+            int kind = random.nextInt(5);
+            byte blank = random.nextBoolean() ? 0 : (byte) 128;
+            for (int x = 0; x < width; x++) {
+                for (int c = 0; c < 3; c++) {
+                    int i = (y * width + x) * 3 + c;
+                    rgb[i] = switch (kind) {
+                        case 0 -> background[c];
+                        case 1 -> (byte) random.nextInt(256);
+                        case 2 -> (x / 7) % 2 == 0 ? 0 : (byte) 255;
+                        case 3 -> blank;
+                        default -> random.nextInt(10) == 0 ? (byte) random.nextInt(256) : background[c];
+                    };
+                }
+            }
+        }
+        return new RgbImage(width, height, rgb);
     }
 
     @Test

@@ -297,6 +297,47 @@ class ImageDecoderTest {
     }
 
     @Test
+    void pngTooShortForItsDeclaredSizeIsRefusedBeforeTheRasterIsAllocated() {
+        // fuzzing found it: 9000 x 9000 passes the pixel limit, and the 243 MB raster was allocated before row 0
+        // failed; a zlib stream inflates at most 1032-fold, so 16 bytes of IDAT cannot hold it
+        byte[] png = pngHeaderOnly(9000, 9000, chunk("IDAT", new byte[16]));
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long allocatedBefore = threads.getCurrentThreadAllocatedBytes();
+
+        assertThatThrownBy(() -> new ImageDecoder(89_478_485L).decode(png))
+                .isInstanceOfSatisfying(ImageDecodeException.class,
+                        e -> assertThat(e.reason()).isEqualTo(ImageDecodeException.Reason.CORRUPT_IMAGE))
+                .hasMessageContaining("16 compressed bytes cannot hold the 243000000 bytes of a 9000x9000 image");
+
+        assertThat(threads.getCurrentThreadAllocatedBytes() - allocatedBefore).isLessThan(16L << 20);
+    }
+
+    @Test
+    void jpegCutBeforeItsImageDataIsTruncatedNotAGreyPage() throws Exception {
+        // fuzzing found it: a JPEG cut inside its SOS header decoded as an all-grey page (libjpeg pads it and warns
+        // only "Missing EOI marker"); Pillow refuses it as truncated
+        byte[] jpeg = GoldenPreprocessTest.resource("page3_libtasn1_p5.jpg");
+        int sos = indexOfMarker(jpeg, 0xDA);
+        ImageDecoder pages = new ImageDecoder(10_000_000L);
+        for (int cut : new int[] {sos, sos + 2, sos + 9, sos + 2 + ((jpeg[sos + 2] & 0xFF) << 8 | jpeg[sos + 3] & 0xFF)}) {
+            assertThatThrownBy(() -> pages.decode(Arrays.copyOf(jpeg, cut))).as("cut at " + cut)
+                    .isInstanceOfSatisfying(ImageDecodeException.class,
+                            e -> assertThat(e.reason()).isEqualTo(ImageDecodeException.Reason.CORRUPT_IMAGE))
+                    .hasMessageContaining("truncated");
+        }
+        assertThat(ImageDecoder.endsBeforeFirstScan(jpeg)).isFalse();
+    }
+
+    private static int indexOfMarker(byte[] jpeg, int marker) {
+        for (int i = 2; i < jpeg.length - 1; i++) {
+            if ((jpeg[i] & 0xFF) == 0xFF && (jpeg[i + 1] & 0xFF) == marker) {
+                return i;
+            }
+        }
+        throw new AssertionError("no marker " + Integer.toHexString(marker));
+    }
+
+    @Test
     void configuredLimitApplies() throws Exception {
         byte[] png = encode(new BufferedImage(W, H, BufferedImage.TYPE_3BYTE_BGR), "png");
         assertThat(new ImageDecoder(W * H).decode(png).width()).isEqualTo(W);
@@ -390,13 +431,16 @@ class ImageDecoderTest {
         return out.toByteArray();
     }
 
-    /** A PNG signature and a valid IHDR declaring {@code width x height} RGB, then IEND: no pixel data. */
-    static byte[] pngHeaderOnly(int width, int height) {
+    /** A PNG signature and a valid IHDR declaring {@code width x height} RGB, then {@code chunks} and IEND. */
+    static byte[] pngHeaderOnly(int width, int height, byte[]... chunks) {
         ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(width).putInt(height)
                 .put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         png.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
         png.writeBytes(chunk("IHDR", ihdr.array()));
+        for (byte[] chunk : chunks) {
+            png.writeBytes(chunk);
+        }
         png.writeBytes(chunk("IEND", new byte[0]));
         return png.toByteArray();
     }

@@ -9,14 +9,18 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
+import org.apache.pdfbox.cos.COSName;
+import org.apache.pdfbox.cos.COSStream;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.PDPageContentStream;
 import org.apache.pdfbox.pdmodel.common.PDRectangle;
+import org.apache.pdfbox.pdmodel.common.PDStream;
 import org.apache.pdfbox.pdmodel.encryption.AccessPermission;
 import org.apache.pdfbox.pdmodel.encryption.StandardProtectionPolicy;
 import org.apache.pdfbox.pdmodel.font.PDType1Font;
 import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
+import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
 import org.junit.jupiter.api.Test;
 
 /** PDFs built here with PDFBox: rendering, resolution and every limit. */
@@ -119,6 +123,110 @@ class PdfRendererTest {
                 ImageDecodeException.Reason.RENDER_TIMEOUT);
 
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(budget.plusSeconds(2));
+    }
+
+    @Test
+    void embeddedImageDeclaringTooManyPixelsIsRefusedBeforePdfBoxAllocatesIt() throws Exception {
+        // fuzzing found it: PDFBox allocates the declared raster of an image XObject, so 100 bytes declaring
+        // 20000 x 20000 were an OutOfMemoryError in the stream thread
+        byte[] pdf = pdfWithImage(20_000, 20_000);
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long allocatedBefore = threads.getCurrentThreadAllocatedBytes();
+
+        assertThatThrownBy(() -> new PdfRenderer(150f, 10, 10_000_000L, 89_478_485L, GENEROUS).render(pdf))
+                .isInstanceOfSatisfying(ImageDecodeException.class,
+                        e -> assertThat(e.reason()).isEqualTo(ImageDecodeException.Reason.TOO_MANY_PIXELS))
+                .hasMessageContaining("embedded image of 20000x20000");
+
+        assertThat(threads.getCurrentThreadAllocatedBytes() - allocatedBefore).isLessThan(256L << 20);
+    }
+
+    @Test
+    void deflateBombInAContentStreamIsRefusedInBoundedTime() throws Exception {
+        // fuzzing found it: 200 KB of deflate inflating to 200 MB of blanks kept the renderer's tokenizer busy between
+        // two operators, where the deadline is never checked (a 50 MB one: ~12 minutes or an OutOfMemoryError)
+        byte[] pdf = pdfWithContent(deflatedBlanks(200));
+        long start = System.nanoTime();
+
+        assertReason(() -> new PdfRenderer(150f, 10, 10_000_000L, GENEROUS).render(pdf),
+                ImageDecodeException.Reason.CORRUPT_PDF);
+
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void ordinaryContentStreamsPassTheStreamCheck() throws Exception {
+        byte[] pdf = pdfWithContent(deflate("0 0 1 rg 10 10 50 50 re f\n".getBytes(StandardCharsets.US_ASCII)));
+
+        RgbImage page = new PdfRenderer(72f, 10, 10_000_000L, GENEROUS).render(pdf).get(0);
+
+        assertThat(page.rgb()[((page.height() - 30) * page.width() + 30) * 3 + 2] & 0xFF).as("blue square drawn")
+                .isGreaterThan(200);
+    }
+
+    /** A one-page 1 x 1 inch PDF drawing an RGB image XObject that declares {@code width x height}. */
+    private static byte[] pdfWithImage(int width, int height) throws IOException {
+        try (PDDocument document = new PDDocument(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+            PDPage page = new PDPage(new PDRectangle(72, 72));
+            document.addPage(page);
+            COSStream stream = document.getDocument().createCOSStream();
+            try (var raw = stream.createRawOutputStream()) {
+                raw.write(deflate(new byte[100]));
+            }
+            stream.setItem(COSName.FILTER, COSName.FLATE_DECODE);
+            stream.setItem(COSName.TYPE, COSName.XOBJECT);
+            stream.setItem(COSName.SUBTYPE, COSName.IMAGE);
+            stream.setInt(COSName.WIDTH, width);
+            stream.setInt(COSName.HEIGHT, height);
+            stream.setInt(COSName.BITS_PER_COMPONENT, 8);
+            stream.setItem(COSName.COLORSPACE, COSName.DEVICERGB);
+            PDImageXObject image = new PDImageXObject(new PDStream(stream), null);
+            try (PDPageContentStream content = new PDPageContentStream(document, page)) {
+                content.drawImage(image, 0, 0, 72, 72);
+            }
+            document.save(out);
+            return out.toByteArray();
+        }
+    }
+
+    /** A one-page 1 x 1 inch PDF whose content stream is {@code deflated} (FlateDecode). */
+    private static byte[] pdfWithContent(byte[] deflated) throws IOException {
+        try (PDDocument document = new PDDocument(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+            PDPage page = new PDPage(new PDRectangle(72, 72));
+            document.addPage(page);
+            COSStream content = document.getDocument().createCOSStream();
+            try (var raw = content.createRawOutputStream()) {
+                raw.write(deflated);
+            }
+            content.setItem(COSName.FILTER, COSName.FLATE_DECODE);
+            page.getCOSObject().setItem(COSName.CONTENTS, content);
+            document.save(out);
+            return out.toByteArray();
+        }
+    }
+
+    private static byte[] deflatedBlanks(int megabytes) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (var deflater = new java.util.zip.DeflaterOutputStream(out, new java.util.zip.Deflater(9))) {
+            byte[] blanks = new byte[1 << 20];
+            java.util.Arrays.fill(blanks, (byte) ' ');
+            for (int i = 0; i < megabytes; i++) {
+                deflater.write(blanks);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] deflate(byte[] bytes) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (var deflater = new java.util.zip.DeflaterOutputStream(out)) {
+            deflater.write(bytes);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
 
     private static double darkFraction(RgbImage page) {

@@ -38,9 +38,11 @@ class StoreLogTest {
                     .hasMessageContaining("No space left on device")
                     .hasMessageContaining("nothing from this operation was acknowledged");
             assertThat(Files.size(dir.resolve(StoreLog.FILE_NAME))).isEqualTo(acknowledged);
+            assertThat(log.isWritable()).as("readiness while the disk is full").isFalse();
 
             disk.bytesLeft = Long.MAX_VALUE; // space freed: the log carries on from its clean end
             log.append(ByteBuffer.wrap(new byte[] {7}));
+            assertThat(log.isWritable()).isTrue();
         }
         List<byte[]> replayed = new ArrayList<>();
         StoreLog.open(dir, payload -> {

@@ -178,6 +178,52 @@ class QdrantMultiVectorStoreTest extends MultiVectorStoreContract {
         }
     }
 
+    /**
+     * Qdrant as deployed securely: TLS and an API key at once. Only both together work; each failure says what to
+     * check and never carries the key (it ends up in logs, health details and error replies).
+     */
+    @Test
+    void aServerRequiringTlsAndAnApiKeyTakesOnlyBoth(@TempDir Path tmp) throws Exception {
+        SelfSignedCertificate cert = SelfSignedCertificate.create(java.nio.file.Files.createDirectory(tmp.resolve("server")));
+        SelfSignedCertificate stranger = SelfSignedCertificate.create(java.nio.file.Files.createDirectory(tmp.resolve("other")));
+        String key = "qdrant-key-" + java.util.UUID.randomUUID();
+        String wrongKey = "qdrant-key-" + java.util.UUID.randomUUID();
+        try (QdrantTestServer secured = QdrantTestServer.start(cert.serverCredentials(), key)) {
+            QdrantStoreOptions base = QdrantStoreOptions.local("localhost", secured.port()).withCollection("tls-and-key");
+            assertThat(base.withApiKey(key).toString()).contains("apiKey=<hidden>").doesNotContain(key);
+            try (QdrantMultiVectorStore right = new QdrantMultiVectorStore(base.withTls(cert.certificatePem()).withApiKey(key))) {
+                right.ensureCollection(DIM);
+                right.upsert(corpus());
+                assertThat(right.search(randomVectors(rnd, 3, DIM), 100, SearchFilter.tenant("acme")))
+                        .hasSize(15).allMatch(h -> "acme".equals(h.tenant()));
+                assertThat(right.isReachable()).isTrue();
+            }
+            assertRefused(base.withTls(cert.certificatePem()).withApiKey(wrongKey), "UNAUTHENTICATED", key, wrongKey)
+                    .contains("check pagestream.store.qdrant.api-key");
+            assertRefused(base.withTls(cert.certificatePem()), "UNAUTHENTICATED", key, wrongKey);
+            assertRefused(base.withApiKey(key), "UNAVAILABLE", key, wrongKey)
+                    .contains("pagestream.store.qdrant.tls=true");
+            assertRefused(base.withTls(stranger.certificatePem()).withApiKey(key), "TLS handshake failed", key, wrongKey)
+                    .contains("pagestream.store.qdrant.ca-certificate");
+        }
+    }
+
+    /** The store cannot open the collection; the error and its whole cause chain name the problem but no key. */
+    private static org.assertj.core.api.AbstractStringAssert<?> assertRefused(QdrantStoreOptions options, String expected,
+            String... secrets) {
+        try (QdrantMultiVectorStore store = new QdrantMultiVectorStore(options)) {
+            assertThat(store.isReachable()).isFalse();
+            Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> store.ensureCollection(DIM));
+            assertThat(thrown).isInstanceOf(StoreException.class).hasMessageContaining(expected);
+            java.io.StringWriter trace = new java.io.StringWriter();
+            thrown.printStackTrace(new java.io.PrintWriter(trace));
+            for (String secret : secrets) {
+                assertThat(trace.toString()).doesNotContain(secret);
+            }
+            return assertThat(thrown.getMessage());
+        }
+    }
+
     @Test
     void anUnreachableServerIsNotReadyAndFailsClearly() throws Exception {
         int freePort;

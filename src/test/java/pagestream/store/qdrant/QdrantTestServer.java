@@ -82,18 +82,25 @@ import java.util.function.Supplier;
  * multivector config for multi-vectors and the 1,048,576-floats-per-multivector limit, Dot + MaxSim scoring,
  * keyword must-match filters, payload index types (strict mode: filtering an unindexed field is refused, like
  * Qdrant's {@code strict_mode_config.unindexed_filtering_retrieve = false}), the {@code api-key} header, TLS,
- * and a 32 MiB request size limit. Not implemented calls answer UNIMPLEMENTED (the bases' default).
+ * and a 32 MiB request size limit. Not implemented calls answer UNIMPLEMENTED (the bases' default). Public for
+ * the service tests that run the application against it.
  */
-final class QdrantTestServer implements AutoCloseable {
+public final class QdrantTestServer implements AutoCloseable {
 
     static final String VERSION = "1.18.0";
     static final int MAX_MULTIVECTOR_FLOATS = 1_048_576;
     /** Qdrant's default {@code service.max_request_size_mb} (32). */
     static final int MAX_REQUEST_BYTES = 32 << 20;
 
-    private final Server server;
+    private final ServerCredentials credentials;
+    private final String apiKey;
+    /** The collections outlive {@link #stop()}: a restarted server has the data of the stopped one. */
     private final Map<String, TestCollection> collections = new ConcurrentHashMap<>();
     private final boolean strict;
+    private volatile Server server;
+    private final int port;
+    /** Fault injection: upserts holding a point with this {@code doc_id} are refused like an invalid point. */
+    private volatile String refusedDocId;
 
     private static final class TestCollection {
         final CreateCollection config;
@@ -106,15 +113,22 @@ final class QdrantTestServer implements AutoCloseable {
     }
 
     private QdrantTestServer(ServerCredentials credentials, String apiKey, boolean strict) throws IOException {
+        this.credentials = credentials;
+        this.apiKey = apiKey;
         this.strict = strict;
+        this.server = listen(0);
+        this.port = server.getPort();
+    }
+
+    private Server listen(int port) throws IOException {
         var services = List.of(new Health().bindService(), new Collections().bindService(), new Points().bindService());
         NettyServerBuilder builder = NettyServerBuilder.forAddress(
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), credentials)
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), port), credentials)
                 .maxInboundMessageSize(MAX_REQUEST_BYTES);
         for (var service : services) {
             builder.addService(apiKey == null ? service : ServerInterceptors.intercept(service, new ApiKeyCheck(apiKey)));
         }
-        this.server = builder.build().start();
+        return builder.build().start();
     }
 
     /** Plain text, no API key, strict mode on. */
@@ -122,12 +136,12 @@ final class QdrantTestServer implements AutoCloseable {
         return new QdrantTestServer(InsecureServerCredentials.create(), null, true);
     }
 
-    static QdrantTestServer start(ServerCredentials credentials, String apiKey) throws IOException {
+    public static QdrantTestServer start(ServerCredentials credentials, String apiKey) throws IOException {
         return new QdrantTestServer(credentials, apiKey, true);
     }
 
-    int port() {
-        return server.getPort();
+    public int port() {
+        return port;
     }
 
     /** What a client created (for asserting the collection's parameters). */
@@ -141,9 +155,35 @@ final class QdrantTestServer implements AutoCloseable {
         }
     }
 
+    /** Points of this document are refused with INVALID_ARGUMENT from now on (a poison page). */
+    void refuseDocument(String docId) {
+        refusedDocId = docId;
+    }
+
+    /** Points in a collection, read on the server side (also while it is stopped). */
+    int pointCount(String name) {
+        TestCollection c = collections.get(name);
+        if (c == null) {
+            return 0;
+        }
+        synchronized (c) {
+            return c.points.size();
+        }
+    }
+
+    /** An outage: the port closes and open connections are cut; the data stays for {@link #restart()}. */
+    void stop() throws InterruptedException {
+        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    /** Back after {@link #stop()}: the same port, the same collections and points. */
+    void restart() throws IOException {
+        server = listen(port);
+    }
+
     @Override
     public void close() throws InterruptedException {
-        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        stop();
     }
 
     // ---- services ------------------------------------------------------------------------------------------
@@ -356,7 +396,11 @@ final class QdrantTestServer implements AutoCloseable {
         return p;
     }
 
-    private static PointStruct checkPoint(TestCollection c, PointStruct p) {
+    private PointStruct checkPoint(TestCollection c, PointStruct p) {
+        Value docId = p.getPayloadMap().get("doc_id");
+        if (refusedDocId != null && docId != null && refusedDocId.equals(docId.getStringValue())) {
+            throw invalid("Wrong input: test server refuses points of document " + refusedDocId);
+        }
         if (!p.getVectors().hasVectors()) {
             throw invalid("Wrong input: Not existing vector name error: "); // an unnamed vector, collection has only named
         }

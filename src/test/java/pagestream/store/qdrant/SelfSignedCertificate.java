@@ -16,13 +16,18 @@ import java.util.concurrent.TimeUnit;
 /**
  * A throw-away certificate for {@code localhost}/{@code 127.0.0.1}, made offline with the JDK's own
  * {@code keytool} (the JDK has no public certificate-building API, and BouncyCastle's PKIX part is not on the
- * classpath). Gives the server's credentials and the PEM a client trusts.
+ * classpath). Gives the server's credentials (gRPC), the PKCS12 key store (Kafka) and the PEM a client trusts.
  */
-record SelfSignedCertificate(Path keyStore, Path certificatePem) {
+public record SelfSignedCertificate(Path keyStore, Path certificatePem) {
 
     private static final String PASSWORD = "pagestream-test";
 
-    static SelfSignedCertificate create(Path dir) throws IOException, InterruptedException {
+    /** The PKCS12 key store's password (also its key's). */
+    public String keyStorePassword() {
+        return PASSWORD;
+    }
+
+    public static SelfSignedCertificate create(Path dir) throws IOException, InterruptedException {
         Path keyStore = dir.resolve("server.p12");
         Path pem = dir.resolve("server.pem");
         keytool("-genkeypair", "-alias", "qdrant", "-keyalg", "EC", "-groupname", "secp256r1",
@@ -33,7 +38,7 @@ record SelfSignedCertificate(Path keyStore, Path certificatePem) {
         return new SelfSignedCertificate(keyStore, pem);
     }
 
-    ServerCredentials serverCredentials() throws IOException, GeneralSecurityException {
+    public ServerCredentials serverCredentials() throws IOException, GeneralSecurityException {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(keyStore)) {
             ks.load(in, PASSWORD.toCharArray());

@@ -1,0 +1,120 @@
+package pagestream.api;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import pagestream.kafka.BrokerSecurity;
+import pagestream.store.qdrant.QdrantTestServer;
+import pagestream.store.qdrant.SelfSignedCertificate;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The service configured as in production, everything secured: the (embedded) broker's listener is SASL_SSL with
+ * SCRAM-SHA-512 and the service reaches it through the standard {@code kafka.*} / {@code kafka-streams.*} security
+ * settings, trusting the certificate's PEM; the store is Qdrant over TLS with an API key; {@code POST /search} needs
+ * an API key (one for every tenant, one bound to a tenant). Every log record goes to a file at INFO (DEBUG for the
+ * service, the Qdrant client and gRPC), so the test can look for the secrets in it.
+ */
+public class SecuredServiceProfile implements QuarkusTestProfile {
+
+    static final String KAFKA_USER = "pagestream";
+    static final String KAFKA_PASSWORD = "kafka-SECRET-3f9a1c7e";
+    static final String QDRANT_API_KEY = "qdrant-SECRET-8b2d4e6f";
+    static final String ADMIN_API_KEY = "rest-SECRET-admin-5d1e9a0b";
+    static final String TENANT_API_KEY = "rest-SECRET-tenant-c4a7f2e1";
+    static final String BOUND_TENANT = "bound-tenant";
+
+    static List<String> secrets() {
+        return List.of(KAFKA_PASSWORD, QDRANT_API_KEY, ADMIN_API_KEY, TENANT_API_KEY);
+    }
+
+    @Override
+    public Map<String, String> getConfigOverrides() {
+        Path dataDir;
+        try {
+            dataDir = Files.createTempDirectory("pagestream-secured-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return Map.ofEntries(
+                Map.entry("pagestream.data-dir", dataDir.toString()),
+                Map.entry("pagestream.embedded-kafka.port", "0"),
+                Map.entry("quarkus.http.test-port", "0"),
+                Map.entry("pagestream.model", EmbeddedServiceProfile.MODEL_DIR),
+                Map.entry("pagestream.device", "cpu"),
+                Map.entry("pagestream.batch.max-size", "4"),
+                Map.entry("pagestream.batch.max-wait", "PT0.1S"),
+                Map.entry("pagestream.limits.max-message-bytes", "8388608"),
+                Map.entry("kafka-streams.commit.interval.ms", "100"),
+                Map.entry("pagestream.api.keys", ADMIN_API_KEY),
+                Map.entry("pagestream.api.tenant-keys", BOUND_TENANT + ":" + TENANT_API_KEY),
+                Map.entry("quarkus.log.file.enabled", "true"),
+                Map.entry("quarkus.log.file.path", dataDir.resolve("service.log").toString()),
+                Map.entry("quarkus.log.console.level", "WARN"),
+                Map.entry("quarkus.log.category.\"org.apache.kafka\".level", "INFO"),
+                Map.entry("quarkus.log.category.\"kafka\".level", "INFO"),
+                // Quarkus quiets Kafka's config dumps; here they must be seen (and masked).
+                Map.entry("quarkus.log.category.\"org.apache.kafka.common.config\".level", "INFO"),
+                Map.entry("quarkus.log.category.\"org.apache.kafka.clients\".level", "INFO"),
+                Map.entry("quarkus.log.category.\"org.apache.kafka.common.security\".level", "DEBUG"),
+                Map.entry("quarkus.log.category.\"pagestream\".level", "DEBUG"),
+                Map.entry("quarkus.log.category.\"io.qdrant\".level", "DEBUG"),
+                Map.entry("quarkus.log.category.\"io.grpc\".level", "DEBUG"));
+    }
+
+    @Override
+    public List<TestResourceEntry> testResources() {
+        return List.of(new TestResourceEntry(SecuredInfrastructure.class));
+    }
+
+    /** A certificate for localhost, Qdrant requiring TLS and its API key, and the settings that reach both. */
+    public static class SecuredInfrastructure implements QuarkusTestResourceLifecycleManager {
+
+        private QdrantTestServer qdrant;
+
+        @Override
+        public Map<String, String> start() {
+            try {
+                Path dir = Files.createTempDirectory("pagestream-secured-certs-");
+                SelfSignedCertificate cert = SelfSignedCertificate.create(dir);
+                qdrant = QdrantTestServer.start(cert.serverCredentials(), QDRANT_API_KEY);
+                Map<String, String> config = new HashMap<>();
+                config.put("pagestream.embedded-kafka.sasl-ssl.key-store", cert.keyStore().toString());
+                config.put("pagestream.embedded-kafka.sasl-ssl.key-store-password", cert.keyStorePassword());
+                config.put("pagestream.embedded-kafka.sasl-ssl.username", KAFKA_USER);
+                config.put("pagestream.embedded-kafka.sasl-ssl.password", KAFKA_PASSWORD);
+                for (String prefix : List.of("kafka.", "kafka-streams.")) {
+                    config.put(prefix + "security.protocol", "SASL_SSL");
+                    config.put(prefix + "sasl.mechanism", "SCRAM-SHA-512");
+                    config.put(prefix + "sasl.jaas.config", BrokerSecurity.jaasConfig(KAFKA_USER, KAFKA_PASSWORD));
+                    config.put(prefix + "ssl.truststore.type", "PEM");
+                    config.put(prefix + "ssl.truststore.location", cert.certificatePem().toString());
+                }
+                config.put("pagestream.store.type", "qdrant");
+                config.put("pagestream.store.qdrant.host", "localhost");
+                config.put("pagestream.store.qdrant.port", Integer.toString(qdrant.port()));
+                config.put("pagestream.store.qdrant.tls", "true");
+                config.put("pagestream.store.qdrant.ca-certificate", cert.certificatePem().toString());
+                config.put("pagestream.store.qdrant.api-key", QDRANT_API_KEY);
+                return config;
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot set up the secured test infrastructure", e);
+            }
+        }
+
+        @Override
+        public void stop() {
+            try {
+                qdrant.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

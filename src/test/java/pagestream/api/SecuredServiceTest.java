@@ -1,0 +1,212 @@
+package pagestream.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import pagestream.kafka.BrokerSecurity;
+import pagestream.store.MultiVectorStore;
+import pagestream.store.StoreException;
+import pagestream.store.qdrant.QdrantMultiVectorStore;
+import pagestream.store.qdrant.QdrantStoreOptions;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static pagestream.api.SecuredServiceProfile.ADMIN_API_KEY;
+import static pagestream.api.SecuredServiceProfile.BOUND_TENANT;
+import static pagestream.api.SecuredServiceProfile.TENANT_API_KEY;
+
+/**
+ * The service with everything secured ({@link SecuredServiceProfile}): Kafka over SASL_SSL/SCRAM-SHA-512, Qdrant
+ * over TLS with an API key, {@code POST /search} behind API keys. Pages flow and queries are answered over both
+ * paths, tenants stay apart on Qdrant, wrong credentials are refused, and at the end no secret appears in the
+ * service's log (Kafka's config dumps included) or in any reply.
+ */
+@QuarkusTest
+@Tag("quarkus-secured") // its own surefire execution (JVM): a second test profile could not load PyTorch again
+@TestProfile(SecuredServiceProfile.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SecuredServiceTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Every reply and error body the service sent in this test, checked for secrets at the end. */
+    private static final List<String> REPLIES = new ArrayList<>();
+
+    private static KafkaQueryClient kafka;
+
+    @Inject
+    MultiVectorStore store;
+
+    @BeforeAll
+    static void connect() throws Exception {
+        kafka = new KafkaQueryClient(kafkaClientConfig(SecuredServiceProfile.KAFKA_PASSWORD), "secured.replies");
+    }
+
+    @AfterAll
+    static void disconnect() {
+        kafka.close();
+    }
+
+    /** A client as a user configures one: the service's own {@code kafka.*} settings, with {@code password}. */
+    private static Map<String, Object> kafkaClientConfig(String password) {
+        Config config = ConfigProvider.getConfig();
+        Map<String, Object> client = new HashMap<>();
+        for (String key : List.of("bootstrap.servers", "security.protocol", "sasl.mechanism", "ssl.truststore.type",
+                "ssl.truststore.location")) {
+            client.put(key, config.getValue("kafka." + key, String.class));
+        }
+        client.put("sasl.jaas.config", BrokerSecurity.jaasConfig(SecuredServiceProfile.KAFKA_USER, password));
+        return client;
+    }
+
+    private static Response post(String body, String header, String value) {
+        var request = RestAssured.given().body(body);
+        if (header != null) {
+            request = request.header(header, value);
+        }
+        Response response = request.post("/search");
+        REPLIES.add(response.asString());
+        return response;
+    }
+
+    private static JsonNode search(String body) throws Exception {
+        return JSON.readTree(post(body, "X-API-Key", ADMIN_API_KEY).asByteArray());
+    }
+
+    @Test
+    @Order(1)
+    void pagesAndQueriesFlowOverSaslSslAndQdrantTlsAndTenantsStayApart() throws Exception {
+        TenantIsolationScenario scenario = new TenantIsolationScenario("secured");
+        scenario.ingest(kafka, store);
+        for (JsonNode reply : scenario.assertIsolated(kafka::ask)) {
+            REPLIES.add(reply.toString());
+        }
+        scenario.assertIsolated(SecuredServiceTest::search);
+    }
+
+    @Test
+    @Order(2)
+    void aTenantBoundKeyQueriesItsTenantOnly() throws Exception {
+        TenantIsolationScenario bound = new TenantIsolationScenario("bound");
+        kafka.sendPage("bound-own", TestPages.png(), BOUND_TENANT);
+        kafka.sendPage("bound-other", TestPages.png(), bound.b);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (store.count(pagestream.store.SearchFilter.tenant(BOUND_TENANT)) < 1
+                || store.count(pagestream.store.SearchFilter.tenant(bound.b)) < 1) {
+            assertThat(System.nanoTime()).as("pages stored in time").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        String noFilter = "{\"query\": \"quarterly revenue report\", \"top_k\": 100}";
+        for (String body : List.of(noFilter, TenantIsolationScenario.query("null"),
+                TenantIsolationScenario.query("{\"tenant\": null}"),
+                TenantIsolationScenario.query("{\"tenant\": \"" + BOUND_TENANT + "\"}"))) {
+            Response response = post(body, "Authorization", "Bearer " + TENANT_API_KEY);
+            assertThat(response.statusCode()).as(body).isEqualTo(200);
+            assertThat(TenantIsolationScenario.docsOf(JSON.readTree(response.asByteArray()))).as(body)
+                    .containsExactly("bound-own");
+        }
+        Response other = post(TenantIsolationScenario.query("{\"tenant\": \"" + bound.b + "\"}"), "X-API-Key",
+                TENANT_API_KEY);
+        assertThat(other.statusCode()).isEqualTo(403);
+        assertThat(other.jsonPath().getString("error.code")).isEqualTo("forbidden");
+        Response otherDoc = post(TenantIsolationScenario.query("{\"doc_id\": \"bound-other\"}"), "X-API-Key",
+                TENANT_API_KEY);
+        assertThat(TenantIsolationScenario.docsOf(JSON.readTree(otherDoc.asByteArray()))).isEmpty();
+        // The same query with the key for every tenant sees the other tenant's document: the binding did that.
+        assertThat(TenantIsolationScenario.docsOf(search(TenantIsolationScenario.query("{\"doc_id\": \"bound-other\"}"))))
+                .containsExactly("bound-other");
+    }
+
+    @Test
+    @Order(3)
+    void searchNeedsAValidApiKeyWhileHealthAndMetricsStayOpen() {
+        String body = TenantIsolationScenario.query("{\"tenant\": \"" + BOUND_TENANT + "\"}");
+        Response missing = post(body, null, null);
+        assertThat(missing.statusCode()).isEqualTo(401);
+        assertThat(missing.header("WWW-Authenticate")).isEqualTo("Bearer");
+        assertThat(missing.jsonPath().getString("error.code")).isEqualTo("unauthorized");
+        assertThat(missing.jsonPath().getString("error.message")).contains("X-API-Key");
+        for (String[] wrong : List.of(new String[] {"X-API-Key", ADMIN_API_KEY + "x"},
+                new String[] {"X-API-Key", ADMIN_API_KEY.substring(1)},
+                new String[] {"Authorization", "Bearer " + ADMIN_API_KEY.toUpperCase()},
+                new String[] {"Authorization", "Basic " + ADMIN_API_KEY})) {
+            Response refused = post(body, wrong[0], wrong[1]);
+            assertThat(refused.statusCode()).as(wrong[1]).isEqualTo(401);
+            assertThat(refused.jsonPath().getString("error.code")).isEqualTo("unauthorized");
+        }
+        assertThat(post(body, "Authorization", "Bearer " + ADMIN_API_KEY).statusCode()).isEqualTo(200);
+        RestAssured.given().get("/q/health/ready").then().statusCode(200);
+        RestAssured.given().get("/q/metrics").then().statusCode(200);
+    }
+
+    @Test
+    @Order(4)
+    void aBodyOverTheLimitGets413WithAJsonError() {
+        String huge = TenantIsolationScenario.query("{\"tenant\": \"" + "x".repeat(70_000) + "\"}");
+        Response response = post(huge, "X-API-Key", ADMIN_API_KEY);
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(response.contentType()).startsWith("application/json");
+        assertThat(response.jsonPath().getString("error.code")).isEqualTo("oversize");
+        assertThat(response.jsonPath().getString("error.message")).contains("quarkus.http.limits.max-body-size");
+        // Without a key the size does not matter: nothing is read from an unauthenticated caller.
+        assertThat(post(huge, null, null).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    @Order(5)
+    void wrongKafkaAndQdrantCredentialsAreRefused() throws Exception {
+        try (Admin admin = Admin.create(kafkaClientConfig("not-the-password"))) {
+            assertThatThrownBy(() -> admin.describeCluster().nodes().get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(SaslAuthenticationException.class);
+        }
+        Config config = ConfigProvider.getConfig();
+        QdrantStoreOptions wrongKey = QdrantStoreOptions.local("localhost",
+                        config.getValue("pagestream.store.qdrant.port", Integer.class))
+                .withTls(Path.of(config.getValue("pagestream.store.qdrant.ca-certificate", String.class)))
+                .withApiKey("qdrant-wrong-key-0000");
+        try (QdrantMultiVectorStore wrong = new QdrantMultiVectorStore(wrongKey)) {
+            assertThatThrownBy(() -> wrong.ensureCollection(16)).isInstanceOf(StoreException.class)
+                    .hasMessageContaining("UNAUTHENTICATED");
+        }
+    }
+
+    /** Last: everything above has run, failures included, with the service logging at INFO and DEBUG. */
+    @Test
+    @Order(6)
+    void noSecretAppearsInTheLogOrInAnyReply() throws Exception {
+        Path logFile = Path.of(ConfigProvider.getConfig().getValue("quarkus.log.file.path", String.class));
+        String log = Files.readString(logFile, StandardCharsets.UTF_8);
+        // The log did capture what could leak: Kafka's client config dumps (passwords masked) and the refusal.
+        assertThat(log).contains("sasl.jaas.config = [hidden]").contains("ssl.keystore.password = [hidden]")
+                .contains("invalid credentials with SASL mechanism SCRAM-SHA-512");
+        assertThat(REPLIES).hasSizeGreaterThan(20);
+        for (String secret : SecuredServiceProfile.secrets()) {
+            assertThat(log).as("the service log").doesNotContain(secret);
+            assertThat(REPLIES).as("replies").noneMatch(reply -> reply.contains(secret));
+        }
+    }
+}

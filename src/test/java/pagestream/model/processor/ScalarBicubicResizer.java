@@ -1,0 +1,226 @@
+package pagestream.model.processor;
+
+import java.util.Arrays;
+
+/**
+ * The plain scalar form of {@link BicubicResizer} (one int32 tap sum per sample, in Pillow's order), kept as the
+ * oracle the vectorised resizer is compared with on random images: both must give the same bytes.
+ */
+final class ScalarBicubicResizer {
+
+    /** 8 bits of result, 2 bits of head-room for negative lobes and overshoot, the rest fraction. */
+    private static final int PRECISION_BITS = 32 - 8 - 2;
+    private static final int HALF = 1 << (PRECISION_BITS - 1);
+    private static final double CUBIC_A = -0.5;
+    private static final double CUBIC_SUPPORT = 2.0;
+
+    private ScalarBicubicResizer() {
+    }
+
+    /** Resizes {@code image} to {@code width x height}; aspect ratio is not preserved (the reference does not). */
+    public static RgbImage resize(RgbImage image, int width, int height) {
+        if (width <= 0 || height <= 0) {
+            throw new IllegalArgumentException("resize target must be positive, got " + width + "x" + height);
+        }
+        int inWidth = image.width();
+        int inHeight = image.height();
+        Taps vertical = Taps.of(inHeight, height);
+        byte[] rows = image.rgb();
+        int rowWidth = inWidth;
+        int firstRow = 0;
+        if (width != inWidth) {
+            // Only the source rows some vertical tap reads are resampled horizontally.
+            firstRow = vertical.first[0];
+            int endRow = vertical.first[height - 1] + vertical.count[height - 1];
+            rows = horizontal(rows, inWidth, firstRow, endRow - firstRow, Taps.of(inWidth, width));
+            rowWidth = width;
+        }
+        if (height != inHeight) {
+            rows = vertical(rows, rowWidth, firstRow, vertical);
+        } else if (rows == image.rgb()) {
+            rows = rows.clone();
+        }
+        return new RgbImage(width, height, rows);
+    }
+
+    private static byte[] horizontal(byte[] in, int inWidth, int firstRow, int rowCount, Taps taps) {
+        int outWidth = taps.first.length;
+        int ksize = taps.ksize;
+        int[] first = taps.first;
+        int[] count = taps.count;
+        int[] weights = taps.weights;
+        int[] weightSum = taps.weightSums();
+        byte[] out = new byte[rowCount * outWidth * 3];
+        int[] runEnd = new int[inWidth];
+        int o = 0;
+        for (int y = 0; y < rowCount; y++) {
+            int rowStart = (firstRow + y) * inWidth * 3;
+            int rowEnd = rowStart + inWidth * 3;
+            if (Arrays.mismatch(in, rowStart, rowEnd - 3, in, rowStart + 3, rowEnd) < 0) {
+                // A blank row (one colour throughout): a vectorised compare instead of a per-pixel run scan.
+                Arrays.fill(runEnd, inWidth);
+            } else {
+                findRuns(in, rowStart, inWidth, runEnd);
+            }
+            for (int x = 0; x < outWidth; x++) {
+                int p = rowStart + first[x] * 3;
+                if (runEnd[first[x]] >= first[x] + count[x]) {
+                    // Every tap reads the same colour (page background, mostly): sum(v * w) == v * sum(w)
+                    // exactly in integers, so this shortcut gives the same bytes as the loop below.
+                    int w = weightSum[x];
+                    out[o++] = clip8(HALF + (in[p] & 0xFF) * w);
+                    out[o++] = clip8(HALF + (in[p + 1] & 0xFF) * w);
+                    out[o++] = clip8(HALF + (in[p + 2] & 0xFF) * w);
+                    continue;
+                }
+                int k = x * ksize;
+                int end = k + count[x];
+                int r = HALF;
+                int g = HALF;
+                int b = HALF;
+                for (; k < end; k++, p += 3) {
+                    int w = weights[k];
+                    r += (in[p] & 0xFF) * w;
+                    g += (in[p + 1] & 0xFF) * w;
+                    b += (in[p + 2] & 0xFF) * w;
+                }
+                out[o++] = clip8(r);
+                out[o++] = clip8(g);
+                out[o++] = clip8(b);
+            }
+        }
+        return out;
+    }
+
+    /** {@code runEnd[i]}: one past the last pixel of the run of identical colours that contains pixel {@code i}. */
+    private static void findRuns(byte[] in, int rowStart, int width, int[] runEnd) {
+        int end = width;
+        runEnd[width - 1] = end;
+        for (int i = width - 2, p = rowStart + i * 3; i >= 0; i--, p -= 3) {
+            if (in[p] != in[p + 3] || in[p + 1] != in[p + 4] || in[p + 2] != in[p + 5]) {
+                end = i + 1;
+            }
+            runEnd[i] = end;
+        }
+    }
+
+    private static byte[] vertical(byte[] in, int width, int firstRow, Taps taps) {
+        int outHeight = taps.first.length;
+        int stride = width * 3;
+        int ksize = taps.ksize;
+        byte[] out = new byte[outHeight * stride];
+        int[] acc = new int[stride];
+        int[] weightSum = taps.weightSums();
+        for (int yy = 0; yy < outHeight; yy++) {
+            int k = yy * ksize;
+            int row = (taps.first[yy] - firstRow) * stride;
+            int t = 0;
+            int count = taps.count[yy];
+            int o = yy * stride;
+            if (identicalRows(in, row, count, stride)) {
+                // All taps read the same row (blank margins): v * sum(w) equals the tap sum exactly.
+                int w = weightSum[yy];
+                for (int i = 0; i < stride; i++) {
+                    out[o + i] = clip8(HALF + (in[row + i] & 0xFF) * w);
+                }
+                continue;
+            }
+            Arrays.fill(acc, HALF);
+            // Two taps per sweep halves the loads and stores of the accumulator row.
+            for (; t + 1 < count; t += 2, row += 2 * stride) {
+                int w0 = taps.weights[k + t];
+                int w1 = taps.weights[k + t + 1];
+                int row1 = row + stride;
+                for (int i = 0; i < stride; i++) {
+                    acc[i] += (in[row + i] & 0xFF) * w0 + (in[row1 + i] & 0xFF) * w1;
+                }
+            }
+            if (t < count) {
+                int w = taps.weights[k + t];
+                for (int i = 0; i < stride; i++) {
+                    acc[i] += (in[row + i] & 0xFF) * w;
+                }
+            }
+            for (int i = 0; i < stride; i++) {
+                out[o + i] = clip8(acc[i]);
+            }
+        }
+        return out;
+    }
+
+    private static boolean identicalRows(byte[] in, int row, int count, int stride) {
+        for (int t = 1; t < count; t++) {
+            int other = row + t * stride;
+            if (Arrays.mismatch(in, row, row + stride, in, other, other + stride) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Drops the fraction bits and saturates to 0..255 (Pillow's clip8 lookup does the same). */
+    private static byte clip8(int fixedPoint) {
+        int v = fixedPoint >> PRECISION_BITS;
+        return (byte) (v < 0 ? 0 : Math.min(v, 255));
+    }
+
+    private static double cubic(double x) {
+        x = Math.abs(x);
+        if (x < 1.0) {
+            return ((CUBIC_A + 2.0) * x - (CUBIC_A + 3.0)) * x * x + 1;
+        }
+        if (x < 2.0) {
+            return (((x - 5) * x + 8) * x - 4) * CUBIC_A;
+        }
+        return 0.0;
+    }
+
+    /**
+     * Fixed-point filter taps for one axis: output sample {@code i} reads input samples
+     * {@code first[i] .. first[i] + count[i] - 1} with weights {@code weights[i * ksize + t]}.
+     */
+    record Taps(int ksize, int[] first, int[] count, int[] weights) {
+
+        /** Per output sample, the sum of its fixed-point weights. */
+        int[] weightSums() {
+            int[] sums = new int[first.length];
+            for (int i = 0; i < sums.length; i++) {
+                for (int t = 0; t < count[i]; t++) {
+                    sums[i] += weights[i * ksize + t];
+                }
+            }
+            return sums;
+        }
+
+        static Taps of(int inSize, int outSize) {
+            double scale = (double) inSize / outSize;
+            double filterScale = Math.max(scale, 1.0);
+            double support = CUBIC_SUPPORT * filterScale;
+            int ksize = (int) Math.ceil(support) * 2 + 1;
+            int[] first = new int[outSize];
+            int[] count = new int[outSize];
+            int[] weights = new int[outSize * ksize];
+            double[] k = new double[ksize];
+            double invFilterScale = 1.0 / filterScale;
+            for (int i = 0; i < outSize; i++) {
+                double center = (i + 0.5) * scale;
+                // (int) truncates toward zero exactly like Pillow's C cast; the clamps follow it.
+                int min = Math.max((int) (center - support + 0.5), 0);
+                int n = Math.min((int) (center + support + 0.5), inSize) - min;
+                double sum = 0.0;
+                for (int t = 0; t < n; t++) {
+                    k[t] = cubic((t + min - center + 0.5) * invFilterScale);
+                    sum += k[t];
+                }
+                for (int t = 0; t < n; t++) {
+                    double w = sum != 0.0 ? k[t] / sum : k[t];
+                    weights[i * ksize + t] = (int) (w < 0 ? -0.5 + w * (1 << PRECISION_BITS)
+                            : 0.5 + w * (1 << PRECISION_BITS));
+                }
+                first[i] = min;
+                count[i] = n;
+            }
+            return new Taps(ksize, first, count, weights);
+        }
+    }
+}
