@@ -6,14 +6,13 @@ import pagestream.model.hub.HubOptions;
 import pagestream.model.hub.ModelSource;
 import pagestream.model.processor.RgbImage;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
 
@@ -119,6 +118,12 @@ public final class CheckNativeMemoryCommand extends ArgumentCommand {
         }
     }
 
+    /** The resident set size in KB (Linux); empty elsewhere. */
+    private static Optional<Long> rssKb() {
+        OptionalLong bytes = MemorySampler.rss();
+        return bytes.isPresent() ? Optional.of(bytes.getAsLong() / 1024) : Optional.empty();
+    }
+
     private static void report(PrintStream out, String when, int arrays, Optional<Long> rss) {
         long heapMb = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() >> 20;
         out.printf("  %-24s open NDArrays %d, RSS %s, heap committed %d MB%n", when, arrays,
@@ -135,19 +140,5 @@ public final class CheckNativeMemoryCommand extends ArgumentCommand {
             pages.add(new RgbImage(size, size * 2, rgb));
         }
         return pages;
-    }
-
-    /** The resident set size from /proc/self/status (Linux); empty elsewhere. */
-    static Optional<Long> rssKb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Optional.of(Long.parseLong(line.replaceAll("\\D", "")));
-                }
-            }
-            return Optional.empty();
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
-        }
     }
 }
