@@ -192,6 +192,13 @@ public interface PageStreamConfig {
 
         @WithDefault("100")
         int maxTopK();
+
+        /**
+         * Longest query in model tokens (its prompt included). Attention cost grows with the square of the length
+         * and waiting queries are padded to the longest: a 64 KiB query is ~40,000 tokens, minutes of model time.
+         */
+        @WithDefault("512")
+        int maxQueryTokens();
     }
 
     /**

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The service's data path without Quarkus: the embedded broker, topics, the vector store
@@ -30,6 +31,7 @@ public final class InProcessPipeline implements AutoCloseable {
     private final MultiVectorStore store;
     private final EmbeddingExecutor executor;
     private final KafkaStreams streams;
+    private final AtomicInteger rebalances = new AtomicInteger();
 
     private InProcessPipeline(EmbeddedKafkaBroker broker, MultiVectorStore store, EmbeddingExecutor executor,
             KafkaStreams streams) {
@@ -64,6 +66,11 @@ public final class InProcessPipeline implements AutoCloseable {
         KafkaStreams streams = new KafkaStreams(PageStreamTopology.build(config, executor, store), props);
         streams.setUncaughtExceptionHandler(new StreamThreadReplacer());
         InProcessPipeline pipeline = new InProcessPipeline(broker, store, executor, streams);
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.REBALANCING) {
+                pipeline.rebalances.incrementAndGet();
+            }
+        });
         streams.start();
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (streams.state() != KafkaStreams.State.RUNNING) {
@@ -90,6 +97,11 @@ public final class InProcessPipeline implements AutoCloseable {
 
     public KafkaStreams streams() {
         return streams;
+    }
+
+    /** Times Kafka Streams entered REBALANCING since start (the first assignment included): no task runs then. */
+    public int rebalances() {
+        return rebalances.get();
     }
 
     /** Stops in dependency order: Kafka Streams, the executor (finishing queued work), the store, the broker. */

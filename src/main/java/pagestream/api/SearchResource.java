@@ -18,6 +18,7 @@ import pagestream.store.SearchFilter;
 import pagestream.store.SearchHit;
 import pagestream.stream.QueryEventCodec;
 import pagestream.stream.QueryRequest;
+import pagestream.stream.QueryTokenLimit;
 import pagestream.stream.Rejection;
 import pagestream.stream.ReplyCodec;
 
@@ -55,10 +56,12 @@ public class SearchResource {
     Metrics metrics;
 
     private QueryEventCodec codec;
+    private QueryTokenLimit tokenLimit;
 
     @PostConstruct
     void init() {
         codec = new QueryEventCodec(config.limits().maxQueryBytes(), config.limits().maxTopK());
+        tokenLimit = new QueryTokenLimit(executor.model().processor(), config.limits().maxQueryTokens());
     }
 
     @POST
@@ -70,6 +73,10 @@ public class SearchResource {
             return error(Response.Status.BAD_REQUEST, parsed.rejection().get());
         }
         QueryRequest request = parsed.request().orElseThrow();
+        Optional<Rejection> tooLong = tokenLimit.check(request.query());
+        if (tooLong.isPresent()) {
+            return error(Response.Status.BAD_REQUEST, tooLong.get());
+        }
         ApiKeys.Caller caller = routing.get(SearchGuard.CALLER);
         Optional<String> tenant = request.tenant();
         if (caller != null && caller.tenant().isPresent()) {

@@ -153,6 +153,11 @@ public final class ColPaliModel implements AutoCloseable {
         }
     }
 
+    /** NDArrays open on the model's native manager: the parameters only, a batch's arrays close with its scope. */
+    public synchronized int openNativeArrays() {
+        return manager.getManagedArrays().size();
+    }
+
     @Override
     public synchronized void close() {
         model.close();

@@ -55,8 +55,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>The buffer is bounded: at {@code 4 * maxSize} pages (plus the pages of the event that crossed it) the stream
  * thread stops reading input and waits for flushes to drain it, retrying them in backoff steps, for at most
- * {@code maxBlock}; past that it throws {@link IngestionStalledException} so the transaction aborts (nothing of it
- * is committed) and the thread is replaced. Otherwise the stream thread never waits for the model: one flush per
+ * {@code maxBlock}; past that, if no flush got through meanwhile, it throws {@link IngestionStalledException} so
+ * the transaction aborts (nothing of it is committed) and the thread is replaced. Otherwise the stream thread never waits for the model: one flush per
  * task is in flight at a time, completed (buffer entries deleted) by the next {@code process} or punctuation.
  */
 public final class PageBatchProcessor implements Processor<byte[], byte[], byte[], byte[]> {
@@ -87,6 +87,8 @@ public final class PageBatchProcessor implements Processor<byte[], byte[], byte[
     private int failures;
     private long retryNotBeforeMs;
     private Throwable lastFailure;
+    /** Flushes that succeeded (for telling a slow drain from a stall). */
+    private long flushed;
     /** The oldest pages of a batch whose upsert failed transiently, with their embeddings: retried as they are. */
     private Embedded retry;
     /** The next this-many oldest pages are flushed one at a time: their batch failed because of one of them. */
@@ -182,14 +184,22 @@ public final class PageBatchProcessor implements Processor<byte[], byte[], byte[
     /**
      * Backpressure: the model is slower than the input, or the store is failing. Holds the stream thread (no more
      * input is read, so nothing more is buffered or committed) until the buffer is below its bound, completing and
-     * retrying flushes meanwhile; gives up after {@code maxBlock}.
+     * retrying flushes meanwhile, for at most {@code maxBlock}. If flushes went through meanwhile (a slow model
+     * draining a large PDF), it returns so the thread commits what was stored and polls; the next event holds it
+     * again. If none did, it throws: aborting is all that is left before the transaction times out.
      */
     private void holdWhileFull(long now) {
         int bound = bufferBound(maxSize);
         long started = System.nanoTime();
+        long flushedBefore = flushed;
         while (buffered() >= bound) {
             long waited = Duration.ofNanos(System.nanoTime() - started).toMillis();
             long left = maxBlock.toMillis() - waited;
+            if (left <= 0 && flushed > flushedBefore) {
+                LOG.warnf("task %s: %d pages still buffered (bound %d) after %s of flushing; committing the progress",
+                        context.taskId(), buffered(), bound, maxBlock);
+                return;
+            }
             if (left <= 0) {
                 throw new IngestionStalledException("task " + context.taskId() + ": " + buffered()
                         + " pages buffered (bound " + bound + ") for " + maxBlock + ": "
@@ -289,6 +299,7 @@ public final class PageBatchProcessor implements Processor<byte[], byte[], byte[
         Throwable failure = failureOf(done.upserted());
         if (failure == null) {
             done.sequences().forEach(buffer::delete);
+            flushed++;
             isolating = Math.max(0, isolating - done.sequences().size());
             if (failures > 0) {
                 LOG.infof("task %s: page flushes work again after %d failed attempts", context.taskId(), failures);
@@ -392,6 +403,7 @@ public final class PageBatchProcessor implements Processor<byte[], byte[], byte[
         Header tenantHeader = record.headers().lastHeader(PageEventDecoder.TENANT_HEADER);
         String tenant = tenantHeader == null || tenantHeader.value() == null ? null
                 : new String(tenantHeader.value(), StandardCharsets.UTF_8);
+        long started = System.nanoTime();
         if (!awaitFlush(maxBlock)) {
             // Deleting now could let the running upsert land after the delete: abort the transaction instead;
             // the tombstone is processed again when the thread is replaced.
@@ -410,7 +422,7 @@ public final class PageBatchProcessor implements Processor<byte[], byte[], byte[
                 }
             });
         }
-        deleteFromStore(docId, tenant);
+        deleteFromStore(docId, tenant, started);
         dropped.forEach(buffer::delete);
         pending -= dropped.size();
         LOG.debugf("task %s: deleted document %s%s (%d buffered pages dropped)", context.taskId(), docId,
@@ -418,11 +430,11 @@ public final class PageBatchProcessor implements Processor<byte[], byte[], byte[
     }
 
     /**
-     * Retries a failing delete with backoff for up to {@code maxBlock}; then (or at once if the store refuses it)
-     * throws, so the transaction aborts and the tombstone is processed again after the thread is replaced.
+     * Retries a failing delete with backoff until {@code maxBlock} after {@code started} (the tombstone's whole
+     * wait, the in-flight flush included); then (or at once if the store refuses it) throws, so the transaction
+     * aborts and the tombstone is processed again after the thread is replaced.
      */
-    private void deleteFromStore(String docId, String tenant) {
-        long started = System.nanoTime();
+    private void deleteFromStore(String docId, String tenant, long started) {
         for (int attempt = 1; ; attempt++) {
             try {
                 store.deleteDocument(docId, tenant);
@@ -433,8 +445,8 @@ public final class PageBatchProcessor implements Processor<byte[], byte[], byte[
                 long delay = backoff.delayMs(attempt);
                 long waited = Duration.ofNanos(System.nanoTime() - started).toMillis();
                 if (waited + delay > maxBlock.toMillis()) {
-                    throw new IngestionStalledException("deleting document " + docId + " failed for " + waited
-                            + " ms: " + e.getMessage(), e);
+                    throw new IngestionStalledException("tombstone for document " + docId + ": the delete still "
+                            + "fails after " + waited + " ms: " + e.getMessage(), e);
                 }
                 LOG.warnf("task %s: deleting document %s failed (attempt %d), retrying in %d ms: %s",
                         context.taskId(), docId, attempt, delay, e.getMessage());

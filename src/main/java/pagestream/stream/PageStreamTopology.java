@@ -90,7 +90,8 @@ public final class PageStreamTopology {
         topology.addSource(QUERIES_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 topics.queries());
         topology.addProcessor(QUERY_HANDLER,
-                () -> new QueryProcessor(new QueryEventCodec(limits.maxQueryBytes(), limits.maxTopK()), executor,
+                () -> new QueryProcessor(new QueryEventCodec(limits.maxQueryBytes(), limits.maxTopK()),
+                        new QueryTokenLimit(executor.model().processor(), limits.maxQueryTokens()), executor,
                         store, topics.replies(), topics.queriesDlq(), REPLIES_SINK, QUERIES_DLQ_SINK, QUERY_TIMEOUT,
                         queryReplyLatency),
                 QUERIES_SOURCE);
@@ -122,12 +123,11 @@ public final class PageStreamTopology {
      *   <li>one stream thread per task (pages partitions + queries partitions): Kafka Streams spreads tasks evenly
      *       over a client's threads, so each query task gets a thread of its own, never one held by a page task's
      *       decoding or backpressure wait (a page task's stream thread can block for whole model batches);</li>
-     *   <li>few input records buffered per partition: a stream thread processes everything it has buffered before
-     *       it polls again, so with Kafka's default (1,000 per partition) a query record is not even fetched until
-     *       the thread has decoded and buffered its backlog of page records (measured with {@code bench-load}:
-     *       13 s median reply under load). {@value #INPUT_RECORDS_PER_PARTITION} per partition and per poll bound
-     *       that wait to a few page records, and the heap held by fetched page events to partitions × that × the
-     *       event size;</li>
+     *   <li>few input records buffered per partition ({@value #INPUT_RECORDS_PER_PARTITION}, and per poll): bounds
+     *       the heap held by fetched page events to partitions × that × the event size (Kafka's default is 1,000 per
+     *       partition); and a stream thread processes everything it has buffered before it polls again, so where
+     *       tasks share a thread (more partitions than threads) a query waits behind a few page records, not a
+     *       thousand ({@code bench-load}, tiny-a, before both changes: 13 s median reply under ingestion);</li>
      *   <li>producer requests large enough for a dead-lettered page event (the original value is kept);</li>
      *   <li>a transaction timeout that covers the longest wait of a stream thread ({@code pagestream.retry.max-block}:
      *       backpressure, a store outage, a tombstone waiting for the in-flight flush).</li>

@@ -13,6 +13,7 @@ import pagestream.store.SearchHit;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,7 @@ public final class QueryProcessor implements Processor<byte[], byte[], byte[], R
     private static final Logger LOG = Logger.getLogger(QueryProcessor.class);
 
     private final QueryEventCodec codec;
+    private final QueryTokenLimit tokenLimit;
     private final EmbeddingExecutor executor;
     private final MultiVectorStore store;
     private final String defaultReplyTopic;
@@ -48,10 +50,11 @@ public final class QueryProcessor implements Processor<byte[], byte[], byte[], R
 
     private ProcessorContext<byte[], RoutedValue> context;
 
-    public QueryProcessor(QueryEventCodec codec, EmbeddingExecutor executor, MultiVectorStore store,
-            String defaultReplyTopic, String deadLetterTopic, String replyChild, String deadLetterChild,
-            Duration timeout, Consumer<Duration> replyLatency) {
+    public QueryProcessor(QueryEventCodec codec, QueryTokenLimit tokenLimit, EmbeddingExecutor executor,
+            MultiVectorStore store, String defaultReplyTopic, String deadLetterTopic, String replyChild,
+            String deadLetterChild, Duration timeout, Consumer<Duration> replyLatency) {
         this.codec = codec;
+        this.tokenLimit = tokenLimit;
         this.executor = executor;
         this.store = store;
         this.defaultReplyTopic = defaultReplyTopic;
@@ -77,11 +80,13 @@ public final class QueryProcessor implements Processor<byte[], byte[], byte[], R
         }
         ReplyRoute route = resolved.route().orElseThrow();
         QueryEventCodec.Parsed parsed = codec.parse(record.value());
-        if (parsed.rejection().isPresent()) {
+        Optional<Rejection> rejection = parsed.rejection()
+                .or(() -> tokenLimit.check(parsed.request().orElseThrow().query()));
+        if (rejection.isPresent()) {
             if (route.explicit()) {
-                reply(record, route, ReplyCodec.error(parsed.rejection().get()));
+                reply(record, route, ReplyCodec.error(rejection.get()));
             } else {
-                deadLetter(record, parsed.rejection().get());
+                deadLetter(record, rejection.get());
             }
             return;
         }

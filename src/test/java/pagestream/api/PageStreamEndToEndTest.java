@@ -213,7 +213,8 @@ class PageStreamEndToEndTest {
         String metrics = RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).contains("pagestream_pages_ingested_total", "pagestream_queue_depth{queue=\"page-buffer\"}",
                 "pagestream_embedded_total{", "pagestream_embed_calls_total{",
-                "pagestream_embed_seconds_sum{kind=\"pages\"}");
+                "pagestream_embed_seconds_sum{kind=\"pages\"}", "pagestream_embed_seconds_bucket{kind=\"pages\",le=",
+                "pagestream_embed_batch_size_bucket{kind=\"pages\",le=\"1.0\"}");
     }
 
     // --- helpers -------------------------------------------------------------------------------------------

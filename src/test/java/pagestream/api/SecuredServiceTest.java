@@ -47,7 +47,7 @@ import static pagestream.api.SecuredServiceProfile.TENANT_API_KEY;
  * service's log (Kafka's config dumps included) or in any reply.
  */
 @QuarkusTest
-@Tag("quarkus")
+@Tag("quarkus-secured") // its own surefire execution (JVM): a second test profile could not load PyTorch again
 @TestProfile(SecuredServiceProfile.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SecuredServiceTest {

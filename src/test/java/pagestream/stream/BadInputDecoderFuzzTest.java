@@ -2,6 +2,7 @@ package pagestream.stream;
 
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import pagestream.stream.BadInputGenerator.Expected;
 import pagestream.stream.BadInputGenerator.Message;
@@ -24,8 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Unit-level fuzzing of the two event decoders, without Kafka: the generator's 10,000 events get exactly their
- * expected outcome from {@link PageEventDecoder} / {@link ReplyRoute} + {@link QueryEventCodec} (the same calls
- * the processors make), and 50,000 more randomly mutated inputs never make either decoder throw or take longer
+ * expected outcome from {@link PageEventDecoder} / {@link ReplyRoute} + {@link QueryEventCodec} +
+ * {@link QueryTokenLimit} (the same calls the processors make), and 50,000 more randomly mutated inputs never make either decoder throw or take longer
  * than a bound; every refusal carries a documented reason code.
  */
 class BadInputDecoderFuzzTest {
@@ -52,10 +53,18 @@ class BadInputDecoderFuzzTest {
             BadInputPipelineFuzzTest.settings()).limits(), IMAGE_SIZE);
     private final QueryEventCodec queryCodec = new QueryEventCodec(BadInputGenerator.MAX_QUERY_BYTES,
             BadInputGenerator.MAX_TOP_K);
+    private final QueryTokenLimit tokenLimit = new QueryTokenLimit(TinyModel.get().processor(),
+            StreamTestSupport.config(java.util.Map.of()).limits().maxQueryTokens());
+
+    @BeforeAll
+    static void quietPdfBox() {
+        QuietPdfBox.on();
+    }
 
     @AfterAll
     static void stopWorker() {
         WORKER.shutdownNow();
+        QuietPdfBox.off();
     }
 
     @Test
@@ -168,11 +177,13 @@ class BadInputDecoderFuzzTest {
             return new Actual(Outcome.QUERY_DLQ, route.rejection().get().reason(), 0);
         }
         QueryEventCodec.Parsed parsed = queryCodec.parse(message.value());
-        if (parsed.rejection().isEmpty()) {
+        java.util.Optional<Rejection> rejection = parsed.rejection()
+                .or(() -> tokenLimit.check(parsed.request().orElseThrow().query()));
+        if (rejection.isEmpty()) {
             return new Actual(Outcome.REPLY, null, 0);
         }
         return new Actual(route.route().orElseThrow().explicit() ? Outcome.ERROR_REPLY : Outcome.QUERY_DLQ,
-                parsed.rejection().get().reason(), 0);
+                rejection.get().reason(), 0);
     }
 
     static boolean allowed(Expected expected, Actual actual) {

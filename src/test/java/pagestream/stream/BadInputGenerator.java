@@ -164,12 +164,12 @@ final class BadInputGenerator {
 
     private void registerPages() {
         // good pages
-        add("good-png", 120, id -> goodPage(id, samples.png(random), "image/png", 1));
-        add("good-jpeg", 90, id -> goodPage(id, samples.jpeg(random), null, 1));
-        add("good-gif-bmp-tiff", 30, id -> goodPage(id, samples.otherFormat(random), null, 1));
+        add("good-png", 120, id -> goodPage(id, "good-png", samples.png(random), "image/png", 1));
+        add("good-jpeg", 90, id -> goodPage(id, "good-jpeg", samples.jpeg(random), null, 1));
+        add("good-gif-bmp-tiff", 30, id -> goodPage(id, "good-gif-bmp-tiff", samples.otherFormat(random), null, 1));
         add("good-pdf", 30, id -> {
             int pages = 1 + random.nextInt(2);
-            return goodPage(id, samples.pdf(pages), "application/pdf; charset=binary", pages);
+            return goodPage(id, "good-pdf", samples.pdf(pages), "application/pdf; charset=binary", pages);
         });
         add("good-json-envelope", 40, id -> {
             String doc = "good-" + id;
@@ -178,8 +178,9 @@ final class BadInputGenerator {
             return page(id, "good-json-envelope", null, utf8(json), Expected.stored(1), doc, "acme",
                     "content-type", "application/json");
         });
-        add("good-blank-bomb-png", 2, id -> goodPage(id, samples.blankPng(3000, 3000), null, 1));
-        add("good-poster-pdf", 1, id -> goodPage(id, samples.posterPdf(), null, 1));
+        add("good-blank-bomb-png", 2, id -> goodPage(id, "good-blank-bomb-png", samples.blankPng(3000, 3000), null,
+                1));
+        add("good-poster-pdf", 1, id -> goodPage(id, "good-poster-pdf", samples.posterPdf(), null, 1));
 
         // random and mutated bytes
         add("random-bytes", 250, id -> badPage(id, "random-bytes", samples.randomNoMagic(random, 4096), null,
@@ -355,10 +356,10 @@ final class BadInputGenerator {
         return page(id, category, null, value, Expected.dead(reason), null, null, "content-type", "application/json");
     }
 
-    private Message goodPage(int id, byte[] value, String contentType, int pages) {
+    private Message goodPage(int id, String category, byte[] value, String contentType, int pages) {
         String doc = "good-" + id;
         boolean withTenant = random.nextInt(3) == 0;
-        Message message = page(id, "good", utf8(doc), value, Expected.stored(pages), doc, withTenant ? "acme" : null);
+        Message message = page(id, category, utf8(doc), value, Expected.stored(pages), doc, withTenant ? "acme" : null);
         if (contentType != null) {
             message.headers().add("content-type", utf8(contentType));
         }
@@ -446,7 +447,7 @@ final class BadInputGenerator {
 
     /** {category, value (null: a null value), expected code}. */
     private String[] badQuery() {
-        return switch (random.nextInt(22)) {
+        return switch (random.nextInt(23)) {
             case 0 -> new String[] {"garbage", "{\"query\": ", "bad_json"};
             case 1 -> new String[] {"not-object", pick("[\"revenue\"]", "\"revenue\"", "7", "null"), "bad_json"};
             case 2 -> new String[] {"unknown-field", "{\"query\": \"a\", \"k\": 3}", "unknown_field"};
@@ -476,7 +477,9 @@ final class BadInputGenerator {
                     "wrong_type"};
             case 20 -> new String[] {"huge-number", "{\"query\": \"a\", \"top_k\": 1" + "0".repeat(5000) + "}",
                     "bad_json"}; // over Jackson's 1000-digit number limit
-            default -> new String[] {"json-comment", "{\"query\": \"a\" /* note */}", "bad_json"};
+            case 21 -> new String[] {"json-comment", "{\"query\": \"a\" /* note */}", "bad_json"};
+            default -> new String[] {"too-many-tokens", "{\"query\": \"" + "revenue by quarter ".repeat(300) + "\"}",
+                    "oversize"}; // 5.7 KB, under the byte limit; ~1,000 tokens, over max-query-tokens
         };
     }
 

@@ -19,6 +19,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.ThreadMetadata;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import pagestream.PageStreamConfig;
@@ -68,6 +70,16 @@ class BadInputPipelineFuzzTest {
 
     @TempDir
     Path dataDir;
+
+    @BeforeAll
+    static void quietPdfBox() {
+        QuietPdfBox.on();
+    }
+
+    @AfterAll
+    static void loudPdfBox() {
+        QuietPdfBox.off();
+    }
 
     /** The service settings the generator's events are sized against. */
     static Map<String, String> settings() {

@@ -246,6 +246,45 @@ class PageBatchProcessorTest {
         assertThat(context.forwarded()).as("dead letters").isEmpty();
     }
 
+    @Test
+    void aPdfLargerThanTheBufferBoundDrainsThroughAWorkingStoreWithoutAborting() {
+        // 9 pages at once, twice the bound of 4, flushed one by one: max-block covers one flush, maybe not all.
+        start(1, StreamTestSupport.config(Map.of("pagestream.retry.max-block", "PT1S")).retry());
+        send("report", TestPages.pdf(9));
+        assertThat(store.count(SearchFilter.any())).as("stored while holding").isPositive();
+        await("the rest flushed", TIMEOUT, () -> {
+            awaitFlushDone();
+            tick(MAX_WAIT);
+            return bufferEntries() == 0;
+        });
+        assertThat(store.count(new SearchFilter(null, "report"))).isEqualTo(9);
+        assertThat(context.forwarded()).as("dead letters").isEmpty();
+    }
+
+    @Test
+    void aTombstoneWhoseDeleteKeepsFailingAbortsAfterMaxBlockAndDeletesWhenProcessedAgain() throws Exception {
+        start(1, StreamTestSupport.config(Map.of("pagestream.retry.initial-backoff", "PT0.05S",
+                "pagestream.retry.max-backoff", "PT0.2S", "pagestream.retry.max-block", "PT1S")).retry());
+        send("doc", TestPages.png(1));
+        awaitFlushDone();
+        tick(Duration.ofMillis(10));
+        assertThat(store.count(new SearchFilter(null, "doc"))).isEqualTo(1);
+        Path log = tmp.resolve("store").resolve("store.log");
+        assumeTrue(chattr("+i", log) == 0, "chattr +i needs root and a file system with attributes");
+        Record<byte[], byte[]> tombstone = new Record<>("doc".getBytes(StandardCharsets.UTF_8), null, 0L);
+        try {
+            assertThatThrownBy(() -> processor.process(tombstone))
+                    .isInstanceOf(IngestionStalledException.class)
+                    .hasMessageContaining("tombstone for document doc: the delete still fails")
+                    .hasMessageContaining("Operation not permitted");
+            assertThat(store.count(new SearchFilter(null, "doc"))).isEqualTo(1);
+        } finally {
+            chattr("-i", log);
+        }
+        processor.process(tombstone); // as after the thread is replaced: the uncommitted tombstone comes again
+        assertThat(store.count(new SearchFilter(null, "doc"))).isZero();
+    }
+
     private static int chattr(String flag, Path file) throws InterruptedException {
         try {
             return new ProcessBuilder("chattr", flag, file.toString()).redirectErrorStream(true)

@@ -38,7 +38,8 @@ class QueryProcessorTest {
         store.ensureCollection(TinyModel.get().embeddingDim());
         context = new MockProcessorContext<>();
         context.setCurrentSystemTimeMs(1_000);
-        processor = new QueryProcessor(new QueryEventCodec(1024, 10), executor, store, "pagestream.replies",
+        processor = new QueryProcessor(new QueryEventCodec(1024, 10),
+                new QueryTokenLimit(TinyModel.get().processor(), 64), executor, store, "pagestream.replies",
                 "pagestream.queries.dlq", PageStreamTopology.REPLIES_SINK, PageStreamTopology.QUERIES_DLQ_SINK,
                 Duration.ofSeconds(60), replyLatencies::add);
         processor.init(context);
@@ -81,6 +82,26 @@ class QueryProcessorTest {
         RoutedValue reply = context.forwarded().get(0).record().value();
         assertThat(reply.topic()).isEqualTo("pagestream.replies");
         assertThat(reply.partition()).isEmpty();
+    }
+
+    @Test
+    void aQueryOverTheTokenLimitIsRefusedBeforeTheModel() {
+        // fuzzing found it: a query within the 64 KiB byte limit can be ~40,000 tokens; tiny-a asked PyTorch for
+        // 25 GB of attention scores for one, and the real model would be busy with it for minutes
+        String text = "revenue ".repeat(100); // 800 bytes: under the 1024-byte limit, over 64 tokens
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(ReplyRoute.SMALLRYE_CORRELATION_ID, utf8("corr-long"));
+        long embeddedBefore = executor.stats().queries();
+
+        processor.process(new Record<>(utf8("k"), utf8("{\"query\": \"" + text + "\"}"), 0L, headers));
+
+        assertThat(context.forwarded()).singleElement().satisfies(forward -> {
+            assertThat(forward.childName()).hasValue(PageStreamTopology.REPLIES_SINK);
+            assertThat(new String(forward.record().value().bytes(), StandardCharsets.UTF_8))
+                    .contains("\"code\":\"oversize\"").contains("over the limit of 64 (pagestream.limits.max-query-tokens)");
+        });
+        assertThat(executor.stats().queries()).as("nothing embedded").isEqualTo(embeddedBefore);
+        assertThat(new QueryTokenLimit(TinyModel.get().processor(), 64).check("revenue by quarter")).isEmpty();
     }
 
     @Test

@@ -160,7 +160,7 @@ public final class ColPaliProcessor implements AutoCloseable {
         int length = 0;
         for (int i = 0; i < queries.size(); i++) {
             String query = Objects.requireNonNull(queries.get(i), "query " + i);
-            long[] ids = encode(bosToken + QUERY_PREFIX + query + padToken.repeat(QUERY_AUGMENTATION_TOKENS) + "\n");
+            long[] ids = encode(queryPrompt(query));
             rows.add(ids);
             length = Math.max(length, ids.length);
         }
@@ -178,6 +178,15 @@ public final class ColPaliProcessor implements AutoCloseable {
     @Override
     public void close() {
         tokenizer.close();
+    }
+
+    /** The number of tokens {@link #queryInputs} gives {@code query} before padding (the prompt included). */
+    public int queryLength(String query) {
+        return encode(queryPrompt(query)).length;
+    }
+
+    private String queryPrompt(String query) {
+        return bosToken + QUERY_PREFIX + query + padToken.repeat(QUERY_AUGMENTATION_TOKENS) + "\n";
     }
 
     private long[] encode(String text) {

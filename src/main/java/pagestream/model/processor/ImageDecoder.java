@@ -77,6 +77,11 @@ public final class ImageDecoder {
             int width = reader.getWidth(0);
             int height = reader.getHeight(0);
             checkSize(format, width, height);
+            if (format == ImageFormat.JPEG && endsBeforeFirstScan(bytes)) {
+                // libjpeg pads a JPEG cut inside its headers with grey and warns only of the missing EOI marker
+                throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT_IMAGE,
+                        "JPEG data is truncated: it ends before its first scan's image data");
+            }
             AtomicReference<String> truncation = new AtomicReference<>();
             reader.addIIOReadWarningListener(truncationListener(truncation));
             RgbImage rgb;
@@ -113,6 +118,38 @@ public final class ImageDecoder {
                     format + " declares " + width + "x" + height + " = " + ((long) width * height)
                             + " pixels, more than the limit of " + maxPixels);
         }
+    }
+
+    /**
+     * Walks the marker segments from SOI to the first SOS: true when the bytes end before the entropy-coded data
+     * after it begins. (A cut inside the scan data is reported by the decoder itself as a premature end.)
+     */
+    static boolean endsBeforeFirstScan(byte[] jpeg) {
+        int position = 2; // after SOI
+        while (position < jpeg.length) {
+            if ((jpeg[position] & 0xFF) != 0xFF) {
+                return false; // not a marker where one must be: the decoder reports what is wrong
+            }
+            while (position < jpeg.length && (jpeg[position] & 0xFF) == 0xFF) {
+                position++; // fill bytes
+            }
+            if (position >= jpeg.length) {
+                return true;
+            }
+            int marker = jpeg[position++] & 0xFF;
+            if (marker == 0x01 || marker >= 0xD0 && marker <= 0xD8) {
+                continue; // TEM, RSTn, SOI: no length
+            }
+            if (position + 2 > jpeg.length) {
+                return true;
+            }
+            int length = ((jpeg[position] & 0xFF) << 8) | (jpeg[position + 1] & 0xFF);
+            position += length;
+            if (marker == 0xDA) { // SOS: its header ends here, the scan's data must follow
+                return position >= jpeg.length;
+            }
+        }
+        return true;
     }
 
     private static boolean isCmyk(ImageReader reader) throws IOException {

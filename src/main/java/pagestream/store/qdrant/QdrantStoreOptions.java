@@ -54,6 +54,16 @@ public record QdrantStoreOptions(String host, int port, boolean tls, Optional<Pa
                 q.maxRequestBytes());
     }
 
+    /** A record's own toString would print the API key. */
+    @Override
+    public String toString() {
+        return "QdrantStoreOptions[" + host + ":" + port + ", tls=" + tls + ", caCertificate=" + caCertificate.orElse(null)
+                + ", apiKey=" + (apiKey.isPresent() ? "<hidden>" : "<none>") + ", collection=" + collection
+                + ", vectorName=" + vectorName + ", shards=" + shardNumber + ", replication=" + replicationFactor
+                + ", writeConsistency=" + writeConsistencyFactor + ", timeout=" + timeout
+                + ", maxRequestBytes=" + maxRequestBytes + "]";
+    }
+
     public QdrantStoreOptions withCollection(String name) {
         return new QdrantStoreOptions(host, port, tls, caCertificate, apiKey, name, vectorName, shardNumber,
                 replicationFactor, writeConsistencyFactor, timeout, maxRequestBytes);

@@ -187,6 +187,61 @@ class ModelSourceTest {
         assertThat(log).noneMatch(line -> line.contains(FakeHub.TOKEN));
     }
 
+    /**
+     * A rejected token and an unreachable hub: the errors (with their whole cause chain), the download log and every
+     * record the JVM's log manager sees are free of the token.
+     */
+    @Test
+    void failedDownloadsNeverShowTheToken() throws Exception {
+        hub.addTinyA("acme/gated", COMMIT).gated = true;
+        String wrongToken = "hf_wrong_secret_token_4e1b";
+        List<String> records = Collections.synchronizedList(new ArrayList<>());
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                records.add(new java.util.logging.SimpleFormatter().format(r));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.addHandler(capture);
+        List<Throwable> failures = new ArrayList<>();
+        try {
+            HubOptions rejected = new HubOptions(hub.endpoint(), Optional.of(wrongToken), cache, false, false, log::add);
+            failures.add(org.assertj.core.api.Assertions.catchThrowable(() -> ModelSource.resolve("acme/gated", rejected)));
+            int closedPort;
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+                closedPort = s.getLocalPort();
+            }
+            HubOptions unreachable = new HubOptions(java.net.URI.create("http://127.0.0.1:" + closedPort), Optional.of(wrongToken),
+                    cache.resolve("other"), false, false, log::add);
+            failures.add(org.assertj.core.api.Assertions.catchThrowable(() -> ModelSource.resolve("acme/gated", unreachable)));
+        } finally {
+            root.removeHandler(capture);
+        }
+        assertThat(failures).allMatch(f -> f instanceof HubException);
+        assertThat(rejected(hub)).isTrue();
+        for (Throwable failure : failures) {
+            java.io.StringWriter trace = new java.io.StringWriter();
+            failure.printStackTrace(new java.io.PrintWriter(trace));
+            assertThat(trace.toString()).doesNotContain(wrongToken);
+        }
+        assertThat(log).noneMatch(line -> line.contains(wrongToken));
+        assertThat(records).noneMatch(line -> line.contains(wrongToken));
+    }
+
+    /** The hub saw the wrong token (so the failure above was a refusal, not a request without one). */
+    private static boolean rejected(FakeHub hub) {
+        return hub.requests("hub").stream().anyMatch(r -> r.authorization() != null && r.authorization().startsWith("Bearer hf_wrong"));
+    }
+
     @Test
     void gatedRepoWithoutTokenSaysHowToGetAccess() throws IOException {
         hub.addTinyA("acme/gated", COMMIT).gated = true;

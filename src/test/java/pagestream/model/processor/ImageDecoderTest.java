@@ -313,6 +313,31 @@ class ImageDecoderTest {
     }
 
     @Test
+    void jpegCutBeforeItsImageDataIsTruncatedNotAGreyPage() throws Exception {
+        // fuzzing found it: a JPEG cut inside its SOS header decoded as an all-grey page (libjpeg pads it and warns
+        // only "Missing EOI marker"); Pillow refuses it as truncated
+        byte[] jpeg = GoldenPreprocessTest.resource("page3_libtasn1_p5.jpg");
+        int sos = indexOfMarker(jpeg, 0xDA);
+        ImageDecoder pages = new ImageDecoder(10_000_000L);
+        for (int cut : new int[] {sos, sos + 2, sos + 9, sos + 2 + ((jpeg[sos + 2] & 0xFF) << 8 | jpeg[sos + 3] & 0xFF)}) {
+            assertThatThrownBy(() -> pages.decode(Arrays.copyOf(jpeg, cut))).as("cut at " + cut)
+                    .isInstanceOfSatisfying(ImageDecodeException.class,
+                            e -> assertThat(e.reason()).isEqualTo(ImageDecodeException.Reason.CORRUPT_IMAGE))
+                    .hasMessageContaining("truncated");
+        }
+        assertThat(ImageDecoder.endsBeforeFirstScan(jpeg)).isFalse();
+    }
+
+    private static int indexOfMarker(byte[] jpeg, int marker) {
+        for (int i = 2; i < jpeg.length - 1; i++) {
+            if ((jpeg[i] & 0xFF) == 0xFF && (jpeg[i + 1] & 0xFF) == marker) {
+                return i;
+            }
+        }
+        throw new AssertionError("no marker " + Integer.toHexString(marker));
+    }
+
+    @Test
     void configuredLimitApplies() throws Exception {
         byte[] png = encode(new BufferedImage(W, H, BufferedImage.TYPE_3BYTE_BGR), "png");
         assertThat(new ImageDecoder(W * H).decode(png).width()).isEqualTo(W);

@@ -190,6 +190,7 @@ class QdrantMultiVectorStoreTest extends MultiVectorStoreContract {
         String wrongKey = "qdrant-key-" + java.util.UUID.randomUUID();
         try (QdrantTestServer secured = QdrantTestServer.start(cert.serverCredentials(), key)) {
             QdrantStoreOptions base = QdrantStoreOptions.local("localhost", secured.port()).withCollection("tls-and-key");
+            assertThat(base.withApiKey(key).toString()).contains("apiKey=<hidden>").doesNotContain(key);
             try (QdrantMultiVectorStore right = new QdrantMultiVectorStore(base.withTls(cert.certificatePem()).withApiKey(key))) {
                 right.ensureCollection(DIM);
                 right.upsert(corpus());
