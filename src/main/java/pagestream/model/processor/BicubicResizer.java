@@ -1,10 +1,5 @@
 package pagestream.model.processor;
 
-import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
-
 import java.util.Arrays;
 
 /**
@@ -28,9 +23,6 @@ public final class BicubicResizer {
     private static final int HALF = 1 << (PRECISION_BITS - 1);
     private static final double CUBIC_A = -0.5;
     private static final double CUBIC_SUPPORT = 2.0;
-    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_256;
-    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_64;
-    private static final int LANES = INTS.length();
 
     private BicubicResizer() {
     }
@@ -139,12 +131,12 @@ public final class BicubicResizer {
         int stride = width * 3;
         int ksize = taps.ksize;
         byte[] out = new byte[outHeight * stride];
+        int[] acc = new int[stride];
         int[] weightSum = taps.weightSums();
-        int[] rowStart = new int[ksize];
-        int vectorEnd = stride - stride % LANES;
         for (int yy = 0; yy < outHeight; yy++) {
             int k = yy * ksize;
             int row = (taps.first[yy] - firstRow) * stride;
+            int t = 0;
             int count = taps.count[yy];
             int o = yy * stride;
             if (identicalRows(in, row, count, stride)) {
@@ -155,39 +147,27 @@ public final class BicubicResizer {
                 }
                 continue;
             }
-            for (int t = 0; t < count; t++) {
-                rowStart[t] = row + t * stride;
-            }
-            // Eight samples of the output row at a time, the accumulator in a register over all taps: the same
-            // int32 products and sums as Pillow, in the same order per sample, so the bytes are identical.
-            int i = 0;
-            for (; i < vectorEnd; i += LANES) {
-                IntVector acc = IntVector.broadcast(INTS, HALF);
-                for (int t = 0; t < count; t++) {
-                    acc = acc.add(widen(in, rowStart[t] + i).mul(taps.weights[k + t]));
+            Arrays.fill(acc, HALF);
+            // Two taps per sweep halves the loads and stores of the accumulator row.
+            for (; t + 1 < count; t += 2, row += 2 * stride) {
+                int w0 = taps.weights[k + t];
+                int w1 = taps.weights[k + t + 1];
+                int row1 = row + stride;
+                for (int i = 0; i < stride; i++) {
+                    acc[i] += (in[row + i] & 0xFF) * w0 + (in[row1 + i] & 0xFF) * w1;
                 }
-                clip8(acc).intoArray(out, o + i);
             }
-            for (; i < stride; i++) {
-                int sum = HALF;
-                for (int t = 0; t < count; t++) {
-                    sum += (in[rowStart[t] + i] & 0xFF) * taps.weights[k + t];
+            if (t < count) {
+                int w = taps.weights[k + t];
+                for (int i = 0; i < stride; i++) {
+                    acc[i] += (in[row + i] & 0xFF) * w;
                 }
-                out[o + i] = clip8(sum);
+            }
+            for (int i = 0; i < stride; i++) {
+                out[o + i] = clip8(acc[i]);
             }
         }
         return out;
-    }
-
-    /** Eight unsigned bytes as eight ints. */
-    private static IntVector widen(byte[] in, int offset) {
-        return (IntVector) ByteVector.fromArray(BYTES, in, offset).convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
-    }
-
-    /** {@link #clip8(int)} on eight lanes, narrowed to eight bytes. */
-    private static ByteVector clip8(IntVector fixedPoint) {
-        return (ByteVector) fixedPoint.lanewise(VectorOperators.ASHR, PRECISION_BITS).max(0).min(255)
-                .convertShape(VectorOperators.I2B, BYTES, 0);
     }
 
     private static boolean identicalRows(byte[] in, int row, int count, int stride) {

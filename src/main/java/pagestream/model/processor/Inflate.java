@@ -1,11 +1,7 @@
 package pagestream.model.processor;
 
-import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
-
 import java.util.Arrays;
+import java.util.zip.Adler32;
 
 /**
  * A zlib (RFC 1950) / DEFLATE (RFC 1951) decoder that writes into one caller-sized array, for PNG image data.
@@ -77,13 +73,6 @@ final class Inflate {
             throw new ExceptionInInitializerError(e);
         }
     }
-
-    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_256;
-    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_64;
-    private static final int LANES = INTS.length();
-    private static final int ADLER_MOD = 65521;
-    /** Steps per block: a lane's running sum stays below 255 * steps * (steps + 1) / 2 < 2^31. */
-    private static final int ADLER_STEPS = 2048;
 
     private final byte[] in;
     private final int end;
@@ -165,7 +154,9 @@ final class Inflate {
         }
         int expected = (in[position] & 0xFF) << 24 | (in[position + 1] & 0xFF) << 16
                 | (in[position + 2] & 0xFF) << 8 | (in[position + 3] & 0xFF);
-        if (adler32(out, length) != expected) {
+        Adler32 adler = new Adler32();
+        adler.update(out, 0, length);
+        if ((int) adler.getValue() != expected) {
             throw new Corrupt("incorrect data check");
         }
     }
@@ -193,46 +184,6 @@ final class Inflate {
         position += n;
         full = produced + n == out.length;
         return produced + n;
-    }
-
-    /**
-     * Adler-32 of {@code data[0, length)} on eight int lanes (java.util.zip.Adler32 takes ~2.4 ms for a 150 dpi
-     * page here, this a fraction of it). Lane {@code l} sums the bytes at positions {@code l mod 8} ({@code a})
-     * and, step by step, those running sums ({@code b}); per block of {@link #ADLER_STEPS} steps the lanes fold
-     * into the scalar sums modulo 65521 before an int lane could overflow.
-     */
-    static int adler32(byte[] data, int length) {
-        long a = 1;
-        long b = 0;
-        int i = 0;
-        while (length - i >= LANES) {
-            int steps = Math.min(ADLER_STEPS, (length - i) / LANES);
-            IntVector sums = IntVector.zero(INTS);
-            IntVector running = IntVector.zero(INTS);
-            for (int k = 0; k < steps; k++, i += LANES) {
-                sums = sums.add(ByteVector.fromArray(BYTES, data, i).convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0));
-                running = running.add(sums);
-            }
-            // The block's n = 8 * steps bytes x_j add n * a to b, plus sum (n - j) x_j
-            //   = 8 * sum(running) - sum over lanes l of l * sums[l].
-            // (summed in long: reduceLanesToLong adds in int, and eight running sums overflow it)
-            long n = (long) steps * LANES;
-            long blockA = 0;
-            long weighted = 0;
-            long runningTotal = 0;
-            for (int lane = 0; lane < LANES; lane++) {
-                blockA += sums.lane(lane);
-                weighted += (long) lane * sums.lane(lane);
-                runningTotal += running.lane(lane);
-            }
-            b = (b + n * a + LANES * runningTotal - weighted) % ADLER_MOD;
-            a = (a + blockA) % ADLER_MOD;
-        }
-        for (; i < length; i++) {
-            a = (a + (data[i] & 0xFF)) % ADLER_MOD;
-            b = (b + a) % ADLER_MOD;
-        }
-        return (int) (b << 16 | a);
     }
 
     private Table[] dynamicTables() throws Corrupt, Truncated {

@@ -3,8 +3,8 @@ package pagestream.model.processor;
 import java.util.Arrays;
 
 /**
- * The plain scalar form of {@link BicubicResizer} (one int32 tap sum per sample, in Pillow's order), kept as the
- * oracle the vectorised resizer is compared with on random images: both must give the same bytes.
+ * {@link BicubicResizer} without the copy of repeated blank rows (one int32 tap sum per sample, in Pillow's
+ * order), kept as the oracle the resizer is compared with on random images: both must give the same bytes.
  */
 final class ScalarBicubicResizer {
 
