@@ -114,7 +114,8 @@ public final class PageEventDecoder {
      */
     public PageEventDecoder(int maxMessageBytes, long maxImagePixels, int maxPdfPages, int imageSize) {
         this(maxMessageBytes, maxImagePixels, new PdfRenderer(PdfRenderer.DEFAULT_DPI, maxPdfPages,
-                Math.min(DEFAULT_PDF_RENDER_PIXELS, maxImagePixels), maxImagePixels, DEFAULT_PDF_RENDER_TIME), imageSize);
+                        Math.min(DEFAULT_PDF_RENDER_PIXELS, maxImagePixels), maxImagePixels, DEFAULT_PDF_RENDER_TIME),
+                imageSize);
     }
 
     private PageEventDecoder(int maxMessageBytes, long maxImagePixels, PdfRenderer pdfRenderer, int imageSize) {

@@ -26,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Unit-level fuzzing of the two event decoders, without Kafka: the generator's 10,000 events get exactly their
  * expected outcome from {@link PageEventDecoder} / {@link ReplyRoute} + {@link QueryEventCodec} +
- * {@link QueryTokenLimit} (the same calls the processors make), and 50,000 more randomly mutated inputs never make either decoder throw or take longer
+ * {@link QueryTokenLimit} (the same calls the processors make), and 50,000 more randomly mutated inputs never
+ * make either decoder throw or take longer
  * than a bound; every refusal carries a documented reason code.
  */
 class BadInputDecoderFuzzTest {

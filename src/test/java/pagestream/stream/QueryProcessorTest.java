@@ -98,7 +98,8 @@ class QueryProcessorTest {
         assertThat(context.forwarded()).singleElement().satisfies(forward -> {
             assertThat(forward.childName()).hasValue(PageStreamTopology.REPLIES_SINK);
             assertThat(new String(forward.record().value().bytes(), StandardCharsets.UTF_8))
-                    .contains("\"code\":\"oversize\"").contains("over the limit of 64 (pagestream.limits.max-query-tokens)");
+                    .contains("\"code\":\"oversize\"")
+                    .contains("over the limit of 64 (pagestream.limits.max-query-tokens)");
         });
         assertThat(executor.stats().queries()).as("nothing embedded").isEqualTo(embeddedBefore);
         assertThat(new QueryTokenLimit(TinyModel.get().processor(), 64).check("revenue by quarter")).isEmpty();

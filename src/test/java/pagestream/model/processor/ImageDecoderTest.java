@@ -319,7 +319,8 @@ class ImageDecoderTest {
         byte[] jpeg = GoldenPreprocessTest.resource("page3_libtasn1_p5.jpg");
         int sos = indexOfMarker(jpeg, 0xDA);
         ImageDecoder pages = new ImageDecoder(10_000_000L);
-        for (int cut : new int[] {sos, sos + 2, sos + 9, sos + 2 + ((jpeg[sos + 2] & 0xFF) << 8 | jpeg[sos + 3] & 0xFF)}) {
+        int sosHeaderEnd = sos + 2 + ((jpeg[sos + 2] & 0xFF) << 8 | jpeg[sos + 3] & 0xFF);
+        for (int cut : new int[] {sos, sos + 2, sos + 9, sosHeaderEnd}) {
             assertThatThrownBy(() -> pages.decode(Arrays.copyOf(jpeg, cut))).as("cut at " + cut)
                     .isInstanceOfSatisfying(ImageDecodeException.class,
                             e -> assertThat(e.reason()).isEqualTo(ImageDecodeException.Reason.CORRUPT_IMAGE))
