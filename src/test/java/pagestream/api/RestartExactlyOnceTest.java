@@ -1,14 +1,8 @@
 package pagestream.api;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import io.quarkus.test.junit.QuarkusTest;
@@ -24,11 +18,9 @@ import pagestream.store.SearchFilter;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -87,9 +79,11 @@ class RestartExactlyOnceTest {
                 assertThat(second.store().get(PointIds.of(null, docId(i), page(i)))).as(docId(i) + "/" + page(i))
                         .isPresent();
             }
-            await("input fully consumed", () -> lagOrMinusOne(second, config.topics().pages()) == 0);
-            assertThat(second.store().count(SearchFilter.any())).isEqualTo(PAGES);
-            assertThat(endOffset(second, config.topics().pagesDlq())).as("dead-lettered pages").isZero();
+            try (PipelineProbe probe = new PipelineProbe(second, APP_ID)) {
+                await("input fully consumed", () -> lag(probe, config.topics().pages()) == 0);
+                assertThat(second.store().count(SearchFilter.any())).isEqualTo(PAGES);
+                assertThat(probe.endOffsets(config.topics().pagesDlq())).as("dead-lettered pages").isZero();
+            }
         }
     }
 
@@ -101,44 +95,16 @@ class RestartExactlyOnceTest {
         return i / DOCS + 1;
     }
 
-    private static Admin admin(InProcessPipeline pipeline) {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.bootstrapServers()));
-    }
-
-    private static long endOffset(InProcessPipeline pipeline, String topic) throws Exception {
-        try (Admin admin = admin(pipeline)) {
-            var partitions = admin.describeTopics(Set.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
-                    .get(topic).partitions();
-            Map<TopicPartition, OffsetSpec> latest = partitions.stream().collect(Collectors.toMap(
-                    p -> new TopicPartition(topic, p.partition()), p -> OffsetSpec.latest()));
-            return admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).values().stream()
-                    .mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
-        }
-    }
-
     /** Records of {@code topic} the application has not committed yet, or -1 while that cannot be read. */
-    private static long lagOrMinusOne(InProcessPipeline pipeline, String topic) {
-        try (Admin admin = admin(pipeline)) {
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(APP_ID)
-                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-            long consumed = committed.entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
-                    .mapToLong(e -> e.getValue().offset()).sum();
-            return endOffset(pipeline, topic) - consumed;
+    private static long lag(PipelineProbe probe, String topic) {
+        try {
+            return probe.endOffsets(topic) - probe.committed(topic);
         } catch (Exception e) {
             return -1;
         }
     }
 
     private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("timed out waiting for: " + what).isLessThan(deadline);
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        PipelineProbe.await(what, Duration.ofSeconds(120), condition);
     }
 }
