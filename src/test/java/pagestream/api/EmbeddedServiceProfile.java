@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -17,25 +18,37 @@ public class EmbeddedServiceProfile implements QuarkusTestProfile {
 
     public static final String MODEL_DIR = "src/test/resources/golden/tiny-a";
 
-    @Override
-    public Map<String, String> getConfigOverrides() {
-        Path dataDir;
+    /** A fresh data directory for one test application. */
+    static Path newDataDir(String prefix) {
         try {
-            dataDir = Files.createTempDirectory("pagestream-e2e-");
+            return Files.createTempDirectory(prefix);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return Map.ofEntries(
-                Map.entry("pagestream.data-dir", dataDir.toString()),
-                Map.entry("pagestream.embedded-kafka.port", "0"),
-                Map.entry("quarkus.http.test-port", "0"),
-                Map.entry("pagestream.model", MODEL_DIR),
-                Map.entry("pagestream.device", "cpu"),
+    }
+
+    /**
+     * What every test application shares: its data directory, the broker and HTTP server on free ports, the tiny
+     * checkpoint on the CPU, small quick batches, test-sized messages and a short commit interval.
+     */
+    static Map<String, String> serviceOnTinyModel(Path dataDir) {
+        return Map.of(
+                "pagestream.data-dir", dataDir.toString(),
+                "pagestream.embedded-kafka.port", "0",
+                "quarkus.http.test-port", "0",
+                "pagestream.model", MODEL_DIR,
+                "pagestream.device", "cpu",
+                "pagestream.batch.max-size", "4",
+                "pagestream.batch.max-wait", "PT0.1S",
+                "pagestream.limits.max-message-bytes", "8388608",
+                "kafka-streams.commit.interval.ms", "100");
+    }
+
+    @Override
+    public Map<String, String> getConfigOverrides() {
+        Map<String, String> overrides = new HashMap<>(serviceOnTinyModel(newDataDir("pagestream-e2e-")));
+        overrides.putAll(Map.ofEntries(
                 Map.entry("pagestream.store.type", "embedded"),
-                Map.entry("pagestream.batch.max-size", "4"),
-                Map.entry("pagestream.batch.max-wait", "PT0.1S"),
-                Map.entry("pagestream.limits.max-message-bytes", "8388608"),
-                Map.entry("kafka-streams.commit.interval.ms", "100"),
                 // SmallRye's consumers default to group.id = the application name, which is also Kafka Streams'
                 // application id ("pagestream"): a client joining that group breaks the service's rebalance.
                 Map.entry("mp.messaging.connector.smallrye-kafka.group.id", "pagestream-test-client"),
@@ -50,6 +63,7 @@ public class EmbeddedServiceProfile implements QuarkusTestProfile {
                         "org.apache.kafka.common.serialization.StringDeserializer"),
                 Map.entry("mp.messaging.outgoing.search.reply.value.deserializer",
                         "org.apache.kafka.common.serialization.StringDeserializer"),
-                Map.entry("mp.messaging.outgoing.search.reply.timeout", "60000"));
+                Map.entry("mp.messaging.outgoing.search.reply.timeout", "60000")));
+        return overrides;
     }
 }

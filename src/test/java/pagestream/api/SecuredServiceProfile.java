@@ -6,8 +6,6 @@ import pagestream.kafka.BrokerSecurity;
 import pagestream.store.qdrant.QdrantTestServer;
 import pagestream.store.qdrant.SelfSignedCertificate;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -36,22 +34,9 @@ public class SecuredServiceProfile implements QuarkusTestProfile {
 
     @Override
     public Map<String, String> getConfigOverrides() {
-        Path dataDir;
-        try {
-            dataDir = Files.createTempDirectory("pagestream-secured-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return Map.ofEntries(
-                Map.entry("pagestream.data-dir", dataDir.toString()),
-                Map.entry("pagestream.embedded-kafka.port", "0"),
-                Map.entry("quarkus.http.test-port", "0"),
-                Map.entry("pagestream.model", EmbeddedServiceProfile.MODEL_DIR),
-                Map.entry("pagestream.device", "cpu"),
-                Map.entry("pagestream.batch.max-size", "4"),
-                Map.entry("pagestream.batch.max-wait", "PT0.1S"),
-                Map.entry("pagestream.limits.max-message-bytes", "8388608"),
-                Map.entry("kafka-streams.commit.interval.ms", "100"),
+        Path dataDir = EmbeddedServiceProfile.newDataDir("pagestream-secured-");
+        Map<String, String> overrides = new HashMap<>(EmbeddedServiceProfile.serviceOnTinyModel(dataDir));
+        overrides.putAll(Map.ofEntries(
                 Map.entry("pagestream.api.keys", ADMIN_API_KEY),
                 Map.entry("pagestream.api.tenant-keys", BOUND_TENANT + ":" + TENANT_API_KEY),
                 Map.entry("quarkus.log.file.enabled", "true"),
@@ -65,7 +50,8 @@ public class SecuredServiceProfile implements QuarkusTestProfile {
                 Map.entry("quarkus.log.category.\"org.apache.kafka.common.security\".level", "DEBUG"),
                 Map.entry("quarkus.log.category.\"pagestream\".level", "DEBUG"),
                 Map.entry("quarkus.log.category.\"io.qdrant\".level", "DEBUG"),
-                Map.entry("quarkus.log.category.\"io.grpc\".level", "DEBUG"));
+                Map.entry("quarkus.log.category.\"io.grpc\".level", "DEBUG")));
+        return overrides;
     }
 
     @Override
