@@ -43,6 +43,8 @@ public interface PageStreamConfig {
 
     Api api();
 
+    Queries queries();
+
     interface Batch {
         /** A page batch is embedded when it holds this many pages... */
         @WithDefault("8")
@@ -242,5 +244,25 @@ public interface PageStreamConfig {
 
         /** Hub cache root; default {@code HF_HUB_CACHE}, else {@code $HF_HOME/hub}, else {@code ~/.cache/huggingface/hub}. */
         Optional<Path> cacheDir();
+    }
+
+    /**
+     * The query path runs as a Kafka Streams application of its own ({@code <application id>-queries}), apart from
+     * ingestion, so that ingestion's transaction commits and blocked page threads never delay a reply.
+     */
+    interface Queries {
+        /**
+         * {@code at_least_once}: a reply is visible as soon as the broker acknowledged it; after a crash a query may
+         * be answered twice, with the same correlation id (request-reply clients drop a reply they no longer wait
+         * for). {@code exactly_once_v2}: exactly one reply, visible only at the query transaction's commit.
+         */
+        @WithDefault("at_least_once")
+        String processingGuarantee();
+
+        /**
+         * How often the query application commits its input offsets. Absent: 1 s with {@code at_least_once} (bounds
+         * the queries answered again after a crash), 100 ms with {@code exactly_once_v2} (replies wait for it).
+         */
+        Optional<Duration> commitInterval();
     }
 }

@@ -21,27 +21,37 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The service's data path without Quarkus: the embedded broker, topics, the vector store
- * ({@code pagestream.store.*}, the embedded one by default), the embedding executor
- * and Kafka Streams running {@link PageStreamTopology}, all on {@code pagestream.data-dir}, wired as the
- * application wires them. For benchmarks and restart tests; the model is the caller's and stays open.
+ * ({@code pagestream.store.*}, the embedded one by default), the embedding executor and the two Kafka Streams
+ * applications of {@link PageStreamTopology} (ingestion, and queries from {@link QueryApplication}), all on
+ * {@code pagestream.data-dir}, wired as the application wires them. For benchmarks and restart tests; the model is
+ * the caller's and stays open.
  */
 public final class InProcessPipeline implements AutoCloseable {
 
     private final EmbeddedKafkaBroker broker;
+    private final String queriesTopic;
     private final MultiVectorStore store;
     private final EmbeddingExecutor executor;
+    private final String applicationId;
     private final KafkaStreams streams;
+    private final KafkaStreams queryStreams;
     private final AtomicInteger rebalances = new AtomicInteger();
 
-    private InProcessPipeline(EmbeddedKafkaBroker broker, MultiVectorStore store, EmbeddingExecutor executor,
-            KafkaStreams streams) {
+    private InProcessPipeline(EmbeddedKafkaBroker broker, String queriesTopic, MultiVectorStore store,
+            EmbeddingExecutor executor, String applicationId, KafkaStreams streams, KafkaStreams queryStreams) {
         this.broker = broker;
+        this.queriesTopic = queriesTopic;
         this.store = store;
         this.executor = executor;
+        this.applicationId = applicationId;
         this.streams = streams;
+        this.queryStreams = queryStreams;
     }
 
-    /** Starts everything and returns once Kafka Streams is RUNNING. */
+    /**
+     * Starts everything and returns once both Kafka Streams applications are RUNNING. {@code applicationId} is the
+     * ingestion application's; the query application's is {@code applicationId + "-queries"}.
+     */
     public static InProcessPipeline start(PageStreamConfig config, ColPaliModel model, String applicationId)
             throws Exception {
         int maxMessageBytes = config.limits().maxMessageBytes();
@@ -57,26 +67,33 @@ public final class InProcessPipeline implements AutoCloseable {
         EmbeddingExecutor executor = new EmbeddingExecutor(model, config.batch().pageSubBatch(),
                 config.batch().maxQueryBatch());
         Properties props = new Properties();
-        props.putAll(PageStreamTopology.streamsProperties(config));
+        props.putAll(PageStreamTopology.ingestionStreamsProperties(config));
         props.putAll(broker.clientProperties());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.dataDir().resolve("kafka-streams").toString());
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        KafkaStreams streams = new KafkaStreams(PageStreamTopology.build(config, executor, store), props);
+        KafkaStreams streams = new KafkaStreams(PageStreamTopology.ingestion(config, executor, store), props);
         streams.setUncaughtExceptionHandler(new StreamThreadReplacer());
-        InProcessPipeline pipeline = new InProcessPipeline(broker, store, executor, streams);
-        streams.setStateListener((now, before) -> {
+        KafkaStreams queryStreams = QueryApplication.create(props, config, executor, store, latency -> { });
+        InProcessPipeline pipeline = new InProcessPipeline(broker, config.topics().queries(), store, executor,
+                applicationId, streams, queryStreams);
+        KafkaStreams.StateListener countRebalances = (now, before) -> {
             if (now == KafkaStreams.State.REBALANCING) {
                 pipeline.rebalances.incrementAndGet();
             }
-        });
+        };
+        streams.setStateListener(countRebalances);
+        queryStreams.setStateListener(countRebalances);
         streams.start();
+        queryStreams.start();
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (streams.state() != KafkaStreams.State.RUNNING) {
-            if (System.nanoTime() > deadline || streams.state() == KafkaStreams.State.ERROR) {
+        while (streams.state() != KafkaStreams.State.RUNNING || queryStreams.state() != KafkaStreams.State.RUNNING) {
+            if (System.nanoTime() > deadline || streams.state() == KafkaStreams.State.ERROR
+                    || queryStreams.state() == KafkaStreams.State.ERROR) {
                 pipeline.close();
-                throw new IllegalStateException("Kafka Streams did not reach RUNNING: " + streams.state());
+                throw new IllegalStateException("Kafka Streams did not reach RUNNING: ingestion " + streams.state()
+                        + ", queries " + queryStreams.state());
             }
             Thread.sleep(50);
         }
@@ -95,19 +112,35 @@ public final class InProcessPipeline implements AutoCloseable {
         return executor;
     }
 
+    /** The ingestion application (pages). */
     public KafkaStreams streams() {
         return streams;
     }
 
-    /** Times Kafka Streams entered REBALANCING since start (the first assignment included): no task runs then. */
+    /** The query application. */
+    public KafkaStreams queryStreams() {
+        return queryStreams;
+    }
+
+    /** The consumer group that commits {@code topic}: the query application's for the queries topic. */
+    public String groupOf(String topic) {
+        return topic.equals(queriesTopic) ? PageStreamTopology.queryApplicationId(applicationId)
+                : applicationId;
+    }
+
+    /** Times either application entered REBALANCING since start (the first assignments included): no task runs then. */
     public int rebalances() {
         return rebalances.get();
     }
 
-    /** Stops in dependency order: Kafka Streams, the executor (finishing queued work), the store, the broker. */
+    /**
+     * Stops in dependency order: both Kafka Streams applications (the query one first), the executor (finishing
+     * queued work), the store, the broker.
+     */
     @Override
     public void close() {
         try {
+            queryStreams.close(Duration.ofMinutes(1));
             streams.close(Duration.ofMinutes(1));
             executor.close();
             store.close();

@@ -30,12 +30,10 @@ public class ServiceComponents {
     private final ColPaliModel model;
     private final EmbeddingExecutor executor;
     private final MultiVectorStore store;
-    private final Metrics metrics;
 
     @Inject
     public ServiceComponents(PageStreamConfig config, Metrics metrics) {
         this.config = config;
-        this.metrics = metrics;
         long start = System.nanoTime();
         this.model = ModelLoader.load(config);
         LOG.infof("Model %s loaded in %d ms (embedding dim %d, image size %d)", model.id(),
@@ -55,13 +53,14 @@ public class ServiceComponents {
     }
 
     /**
-     * The topology {@code quarkus-kafka-streams} runs. {@code @Singleton}, not a normal scope: Kafka Streams reads
-     * the topology's internal builder field directly, which a client proxy would hide (an empty topology).
+     * The topology {@code quarkus-kafka-streams} runs: ingestion (the query topology runs in {@link QueryStreams}).
+     * {@code @Singleton}, not a normal scope: Kafka Streams reads the topology's internal builder field directly,
+     * which a client proxy would hide (an empty topology).
      */
     @Produces
     @Singleton
     Topology topology() {
-        return PageStreamTopology.build(config, executor, store, took -> metrics.queryAnswered("kafka", took));
+        return PageStreamTopology.ingestion(config, executor, store);
     }
 
     @Produces

@@ -24,20 +24,28 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * PageStream's Kafka Streams topology, built with the Processor API; every node has a name (the constants below,
- * which tests import) so {@code topology.describe()} reads as the data flow:
+ * PageStream's Kafka Streams topologies, built with the Processor API: one for ingestion and one for queries, each run
+ * by its own {@code KafkaStreams} instance (application ids {@code <app-id>} and {@code <app-id>-queries}). Every
+ * node has a name (the constants below, which tests import) so {@code topology.describe()} reads as the data flow:
  *
  * <pre>
- * Sub-topology 0 (ingestion):
+ * ingestion (application id &lt;app-id&gt;, exactly_once_v2):
  *   pages-source (pagestream.pages) → page-batcher [page-buffer] → pages-dlq-sink (pagestream.pages.dlq)
  *   page-batcher: decode/validate → buffer → flush (embed on the executor → MultiVectorStore.upsert)
- * Sub-topology 1 (queries):
+ * queries (application id &lt;app-id&gt;-queries, at_least_once by default):
  *   queries-source (pagestream.queries) → query-handler → replies-sink (reply topic/partition from headers)
  *                                                       → queries-dlq-sink (pagestream.queries.dlq)
  * </pre>
  *
- * Run it with {@link #streamsProperties(PageStreamConfig)} (exactly-once v2, a stream thread per task, large
- * enough producer requests for dead-lettered pages).
+ * Why two applications: workloads with different guarantees and latencies do not share stream threads or commits.
+ * In one application a query thread still took part in exactly-once commits (a transaction per commit interval,
+ * slow on a CPU-starved broker) and its reply stayed invisible to {@code read_committed} clients until then;
+ * {@code bench-load} measured a 9× p99 reply latency under ingestion, almost all of it waiting for a stream thread
+ * and for the commit. Queries are stateless reads: answering one twice after a crash is harmless, so the query
+ * application runs {@code at_least_once} and a reply is visible as soon as the broker has it.
+ *
+ * Run them with {@link #ingestionStreamsProperties(PageStreamConfig)} and
+ * {@link #queryStreamsProperties(PageStreamConfig)}.
  */
 public final class PageStreamTopology {
 
@@ -49,6 +57,12 @@ public final class PageStreamTopology {
     public static final String QUERY_HANDLER = "query-handler";
     public static final String REPLIES_SINK = "replies-sink";
     public static final String QUERIES_DLQ_SINK = "queries-dlq-sink";
+
+    /** Appended to the ingestion application id to name the query application (its consumer group too). */
+    public static final String QUERIES_APPLICATION_SUFFIX = "-queries";
+
+    /** The query application's state directory, under the ingestion one (it holds no state stores today). */
+    public static final String QUERIES_STATE_SUBDIRECTORY = "queries";
 
     private PageStreamTopology() {
     }
@@ -65,28 +79,46 @@ public final class PageStreamTopology {
     /** Buffered pages are model-sized RGB (448x448x3 = 588 KiB for ColPali): allow them in the changelog. */
     static final int BUFFER_CHANGELOG_MAX_MESSAGE_BYTES = 8 << 20;
 
-    public static Topology build(PageStreamConfig config, EmbeddingExecutor executor, MultiVectorStore store) {
-        return build(config, executor, store, latency -> { });
+    /** {@code at_least_once} commit interval of the query application: bounds the queries answered again after a crash. */
+    static final Duration QUERIES_AT_LEAST_ONCE_COMMIT_INTERVAL = Duration.ofSeconds(1);
+
+    /** {@code exactly_once_v2} commit interval of the query application (Kafka Streams' EOS default): replies wait for it. */
+    static final Duration QUERIES_EXACTLY_ONCE_COMMIT_INTERVAL = Duration.ofMillis(100);
+
+    public static String queryApplicationId(String applicationId) {
+        return applicationId + QUERIES_APPLICATION_SUFFIX;
     }
 
-    /** As above; {@code queryReplyLatency} gets each Kafka query's latency, request timestamp to reply sent. */
-    public static Topology build(PageStreamConfig config, EmbeddingExecutor executor, MultiVectorStore store,
-            Consumer<Duration> queryReplyLatency) {
+    /** Ingestion: pages in, the micro-batch buffer, the vector store and the pages DLQ. */
+    public static Topology ingestion(PageStreamConfig config, EmbeddingExecutor executor, MultiVectorStore store) {
         PageStreamConfig.Topics topics = config.topics();
-        PageStreamConfig.Limits limits = config.limits();
         int imageSize = executor.model().imageSize();
         Topology topology = new Topology();
-
         topology.addSource(PAGES_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.pages());
         topology.addProcessor(PAGE_BATCHER,
-                () -> new PageBatchProcessor(PageEventDecoder.of(limits, imageSize), executor, store,
+                () -> new PageBatchProcessor(PageEventDecoder.of(config.limits(), imageSize), executor, store,
                         PAGE_BUFFER_STORE, PAGES_DLQ_SINK, config.batch().maxSize(), config.batch().maxWait(),
                         config.retry()),
                 PAGES_SOURCE);
         topology.addStateStore(pageBuffer(), PAGE_BATCHER);
         topology.addSink(PAGES_DLQ_SINK, topics.pagesDlq(), new ByteArraySerializer(), new ByteArraySerializer(),
                 PAGE_BATCHER);
+        return topology;
+    }
 
+    public static Topology queries(PageStreamConfig config, EmbeddingExecutor executor, MultiVectorStore store) {
+        return queries(config, executor, store, latency -> { });
+    }
+
+    /**
+     * Queries: parse, embed (before any page work on the executor), search, reply on the path the request names.
+     * {@code queryReplyLatency} gets each query's latency, request timestamp to reply sent.
+     */
+    public static Topology queries(PageStreamConfig config, EmbeddingExecutor executor, MultiVectorStore store,
+            Consumer<Duration> queryReplyLatency) {
+        PageStreamConfig.Topics topics = config.topics();
+        PageStreamConfig.Limits limits = config.limits();
+        Topology topology = new Topology();
         topology.addSource(QUERIES_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 topics.queries());
         topology.addProcessor(QUERY_HANDLER,
@@ -115,32 +147,68 @@ public final class PageStreamTopology {
     }
 
     /**
-     * The Kafka Streams settings this topology relies on (the application id, bootstrap servers and state dir come
-     * from the deployment). In Quarkus they are set in {@code application.properties} as {@code kafka-streams.*}.
+     * The Kafka Streams settings the ingestion topology relies on (the application id, bootstrap servers and state
+     * dir come from the deployment). In Quarkus they are set in {@code application.properties} as
+     * {@code kafka-streams.*}.
      * <ul>
-     *   <li>{@code exactly_once_v2}: buffer changelog writes, DLQ records, replies and input offsets commit
-     *       atomically, so no page is acknowledged before it is durable somewhere;</li>
-     *   <li>one stream thread per task (pages partitions + queries partitions): Kafka Streams spreads tasks evenly
-     *       over a client's threads, so each query task gets a thread of its own, never one held by a page task's
-     *       decoding or backpressure wait (a page task's stream thread can block for whole model batches);</li>
+     *   <li>{@code exactly_once_v2}: buffer changelog writes, DLQ records and input offsets commit atomically, so no
+     *       page is acknowledged before it is durable somewhere;</li>
+     *   <li>one stream thread per pages partition: a page task's thread can block for whole model batches
+     *       (decoding, backpressure), and would hold any other task it shared the thread with;</li>
      *   <li>few input records buffered per partition ({@value #INPUT_RECORDS_PER_PARTITION}, and per poll): bounds
      *       the heap held by fetched page events to partitions × that × the event size (Kafka's default is 1,000 per
-     *       partition); and a stream thread processes everything it has buffered before it polls again, so where
-     *       tasks share a thread (more partitions than threads) a query waits behind a few page records, not a
-     *       thousand ({@code bench-load}, tiny-a, before both changes: 13 s median reply under ingestion);</li>
+     *       partition);</li>
      *   <li>producer requests large enough for a dead-lettered page event (the original value is kept);</li>
      *   <li>a transaction timeout that covers the longest wait of a stream thread ({@code pagestream.retry.max-block}:
      *       backpressure, a store outage, a tombstone waiting for the in-flight flush).</li>
      * </ul>
      */
-    public static Map<String, Object> streamsProperties(PageStreamConfig config) {
+    public static Map<String, Object> ingestionStreamsProperties(PageStreamConfig config) {
         int maxRequest = Math.max(BUFFER_CHANGELOG_MAX_MESSAGE_BYTES, config.limits().maxMessageBytes() + (1 << 20));
         return Map.of(
                 StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2,
-                StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2 * config.topics().partitions(),
+                StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.topics().partitions(),
                 BUFFERED_RECORDS_PER_PARTITION, INPUT_RECORDS_PER_PARTITION,
                 StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), INPUT_RECORDS_PER_PARTITION,
                 StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), maxRequest,
                 StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 240_000);
+    }
+
+    /**
+     * The Kafka Streams settings of the query application; they override whatever it inherits from the ingestion
+     * application's configuration (bootstrap servers and client security are shared).
+     * <ul>
+     *   <li>{@code pagestream.queries.processing-guarantee}, {@code at_least_once} by default. No reply is lost:
+     *       at each commit Kafka Streams first flushes the task's producer ({@code StreamTask#prepareCommit} →
+     *       {@code RecordCollector#flush}: every reply and DLQ record sent so far is acknowledged, or the commit
+     *       fails with the send error) and only then commits the input offsets; a crash before that re-reads and
+     *       re-answers the query. Acknowledged means by all in-sync replicas ({@code acks=all}, set here rather than
+     *       relied on as the producer default);</li>
+     *   <li>one stream thread per queries partition: a query never waits for another partition's query;</li>
+     *   <li>{@code linger.ms=0} (Kafka Streams' producer default is 100 ms): a reply is sent the moment it is
+     *       ready, not batched with replies that may never come;</li>
+     *   <li>the commit interval of {@code pagestream.queries.commit-interval}: 1 s for at-least-once (a commit flushes
+     *       the producer and writes the group's offsets; once a second is cheap, and a crash re-answers at most about
+     *       a second of queries), 100 ms for exactly-once (the reply becomes visible only then).</li>
+     * </ul>
+     * The consumer's {@code fetch.max.wait.ms} stays at its default: the broker answers a fetch as soon as one
+     * record is there ({@code fetch.min.bytes=1}), so the wait bounds only idle polls, never a query's pickup.
+     */
+    public static Map<String, Object> queryStreamsProperties(PageStreamConfig config) {
+        String guarantee = config.queries().processingGuarantee();
+        boolean exactlyOnce = switch (guarantee) {
+            case StreamsConfig.AT_LEAST_ONCE -> false;
+            case StreamsConfig.EXACTLY_ONCE_V2 -> true;
+            default -> throw new IllegalArgumentException("pagestream.queries.processing-guarantee is '" + guarantee
+                    + "'; use " + StreamsConfig.AT_LEAST_ONCE + " or " + StreamsConfig.EXACTLY_ONCE_V2);
+        };
+        Duration commitInterval = config.queries().commitInterval().orElse(
+                exactlyOnce ? QUERIES_EXACTLY_ONCE_COMMIT_INTERVAL : QUERIES_AT_LEAST_ONCE_COMMIT_INTERVAL);
+        return Map.of(
+                StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee,
+                StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.topics().partitions(),
+                StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis(),
+                StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0,
+                StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), "all");
     }
 }

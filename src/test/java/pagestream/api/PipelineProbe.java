@@ -75,9 +75,12 @@ public final class PipelineProbe implements AutoCloseable {
                 .mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
     }
 
-    /** Sum over partitions of the offsets of {@code topic} the application has committed. */
+    /**
+     * Sum over partitions of the offsets of {@code topic} the application reading it has committed (the query
+     * application's consumer group for the queries topic, the ingestion one's otherwise).
+     */
     public long committed(String topic) throws Exception {
-        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(pipeline.groupOf(topic))
                 .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
         return committed.entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
                 .mapToLong(e -> e.getValue().offset()).sum();
@@ -97,8 +100,10 @@ public final class PipelineProbe implements AutoCloseable {
         return n;
     }
 
+    /** Both Kafka Streams applications are RUNNING. */
     public boolean running() {
-        return pipeline.streams().state() == KafkaStreams.State.RUNNING;
+        return pipeline.streams().state() == KafkaStreams.State.RUNNING
+                && pipeline.queryStreams().state() == KafkaStreams.State.RUNNING;
     }
 
     /** Committed records of {@code topic} from the beginning, polling until {@code expected} arrived or 30 s. */

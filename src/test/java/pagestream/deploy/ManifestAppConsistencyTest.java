@@ -8,6 +8,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.apache.kafka.clients.admin.NewTopic;
 import pagestream.PageStreamConfig;
 import pagestream.kafka.PageStreamTopics;
+import pagestream.stream.PageStreamTopology;
 
 import java.lang.reflect.Proxy;
 import java.time.Duration;
@@ -147,6 +148,9 @@ class ManifestAppConsistencyTest {
         topics(GPU).values().forEach(t -> expected.add("topic literal " + t));
         expected.add("topic prefix " + appId + "-");
         expected.add("group literal " + appId);
+        // The query application's group (its internal topics and transactional ids share the prefix above).
+        String queryGroup = PageStreamTopology.queryApplicationId(appId);
+        expected.add("group literal " + queryGroup);
         // Exactly-once processing writes in transactions whose ids start with the application id.
         if (AppConfig.setting(Manifests.mountedConfig(GPU), "kafka-streams.processing.guarantee").startsWith("exactly_once")) {
             expected.add("transactionalId prefix " + appId + "-");
@@ -170,6 +174,7 @@ class ManifestAppConsistencyTest {
             }
         });
         assertThat(granted.get("group literal " + appId)).containsExactlyInAnyOrder("Read", "Describe");
+        assertThat(granted.get("group literal " + queryGroup)).containsExactlyInAnyOrder("Read", "Describe");
         assertThat(granted.get("topic prefix " + appId + "-")).contains("Create", "Read", "Write", "Delete").doesNotContain("All");
     }
 

@@ -110,14 +110,14 @@ class BadInputPipelineFuzzTest {
                      pipeline.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(BadInputGenerator.CLIENT_REPLIES, 3, (short) 1))).all()
                     .get(30, TimeUnit.SECONDS);
-            StreamsWatch watch = new StreamsWatch(pipeline.streams());
+            StreamsWatch watch = new StreamsWatch(pipeline.streams(), pipeline.queryStreams());
             Thread watcher = new Thread(watch, "fuzz-streams-watch");
             watcher.setDaemon(true);
             watcher.start();
 
             Map<Integer, RecordMetadata> produced = produce(pipeline, config, messages);
-            await("both input topics fully committed", () -> lag(admin, config.topics().pages()) == 0
-                    && lag(admin, config.topics().queries()) == 0);
+            await("both input topics fully committed", () -> lag(admin, pipeline, config.topics().pages()) == 0
+                    && lag(admin, pipeline, config.topics().queries()) == 0);
 
             Map<Integer, ConsumerRecord<byte[], byte[]>> pageDead = byId(readAll(pipeline,
                     config.topics().pagesDlq()), config.topics().pagesDlq());
@@ -151,6 +151,7 @@ class BadInputPipelineFuzzTest {
             report(messages, pageDead.size(), queryDead.size(), replies.size(), storedTotal, elapsed);
             assertThat(problems).as("fuzzing problems").isEmpty();
             assertThat(pipeline.streams().state()).isEqualTo(KafkaStreams.State.RUNNING);
+            assertThat(pipeline.queryStreams().state()).isEqualTo(KafkaStreams.State.RUNNING);
         } finally {
             Thread.setDefaultUncaughtExceptionHandler(previousHandler);
         }
@@ -306,9 +307,9 @@ class BadInputPipelineFuzzTest {
         }
     }
 
-    private static long lag(Admin admin, String topic) {
+    private static long lag(Admin admin, InProcessPipeline pipeline, String topic) {
         try {
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(APP_ID)
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(pipeline.groupOf(topic))
                     .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
             var partitions = admin.describeTopics(Set.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
                     .get(topic).partitions();
@@ -358,18 +359,18 @@ class BadInputPipelineFuzzTest {
     }
 
     /**
-     * Samples Kafka Streams every 20 ms: any state but RUNNING, a change in the set of stream threads (one died
-     * or was replaced) or a failed-stream-threads metric above zero is a problem.
+     * Samples both Kafka Streams applications every 20 ms: any state but RUNNING, a change in the set of stream
+     * threads (one died or was replaced) or a failed-stream-threads metric above zero is a problem.
      */
     private static final class StreamsWatch implements Runnable {
-        private final KafkaStreams streams;
+        private final List<KafkaStreams> applications;
         private final Set<String> threads;
         private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
         private final AtomicBoolean running = new AtomicBoolean(true);
 
-        StreamsWatch(KafkaStreams streams) {
-            this.streams = streams;
-            this.threads = threadNames(streams);
+        StreamsWatch(KafkaStreams... applications) {
+            this.applications = List.of(applications);
+            this.threads = threadNames(this.applications);
         }
 
         @Override
@@ -382,19 +383,22 @@ class BadInputPipelineFuzzTest {
         }
 
         private void check() {
-            KafkaStreams.State state = streams.state();
-            if (state != KafkaStreams.State.RUNNING) {
-                addOnce("Kafka Streams left RUNNING: " + state);
+            for (KafkaStreams streams : applications) {
+                KafkaStreams.State state = streams.state();
+                if (state != KafkaStreams.State.RUNNING) {
+                    addOnce("Kafka Streams left RUNNING: " + state);
+                }
+                streams.metrics().forEach((name, metric) -> {
+                    if (name.name().equals("failed-stream-threads")
+                            && ((Number) metric.metricValue()).doubleValue() > 0) {
+                        addOnce("failed-stream-threads = " + metric.metricValue());
+                    }
+                });
             }
-            Set<String> now = threadNames(streams);
+            Set<String> now = threadNames(applications);
             if (!now.equals(threads)) {
                 addOnce("stream threads changed from " + threads + " to " + now);
             }
-            streams.metrics().forEach((name, metric) -> {
-                if (name.name().equals("failed-stream-threads") && ((Number) metric.metricValue()).doubleValue() > 0) {
-                    addOnce("failed-stream-threads = " + metric.metricValue());
-                }
-            });
         }
 
         private void addOnce(String problem) {
@@ -411,9 +415,9 @@ class BadInputPipelineFuzzTest {
             return List.copyOf(problems);
         }
 
-        private static Set<String> threadNames(KafkaStreams streams) {
-            return streams.metadataForLocalThreads().stream().map(ThreadMetadata::threadName)
-                    .collect(Collectors.toSet());
+        private static Set<String> threadNames(List<KafkaStreams> applications) {
+            return applications.stream().flatMap(streams -> streams.metadataForLocalThreads().stream())
+                    .map(ThreadMetadata::threadName).collect(Collectors.toSet());
         }
     }
 }

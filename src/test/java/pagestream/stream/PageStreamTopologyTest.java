@@ -9,7 +9,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -44,10 +43,14 @@ import java.util.Map;
 import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static pagestream.stream.PageStreamTopology.PAGE_BUFFER_STORE;
 import static pagestream.stream.StreamTestSupport.await;
 
-/** The whole topology on a TopologyTestDriver, with the real tiny model and a real embedded store. */
+/**
+ * Both topologies (ingestion and queries), each on a TopologyTestDriver with its own settings, as the two Kafka
+ * Streams applications run them, with the real tiny model and a real embedded store they share.
+ */
 class PageStreamTopologyTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -62,6 +65,7 @@ class PageStreamTopologyTest {
     private EmbeddingExecutor executor;
     private EmbeddedMultiVectorStore store;
     private TopologyTestDriver driver;
+    private TopologyTestDriver queryDriver;
     private TestInputTopic<byte[], byte[]> pages;
     private TestInputTopic<byte[], byte[]> queries;
     private TestOutputTopic<byte[], byte[]> pagesDlq;
@@ -84,19 +88,26 @@ class PageStreamTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "pagestream-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state").toString());
-        props.putAll(PageStreamTopology.streamsProperties(config));
-        driver = new TopologyTestDriver(PageStreamTopology.build(config, executor, store), props, T0);
+        Properties queryProps = new Properties();
+        queryProps.putAll(props);
+        props.putAll(PageStreamTopology.ingestionStreamsProperties(config));
+        driver = new TopologyTestDriver(PageStreamTopology.ingestion(config, executor, store), props, T0);
+        queryProps.putAll(PageStreamTopology.queryStreamsProperties(config));
+        queryProps.put(StreamsConfig.APPLICATION_ID_CONFIG, PageStreamTopology.queryApplicationId("pagestream-test"));
+        queryProps.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state/queries").toString());
+        queryDriver = new TopologyTestDriver(PageStreamTopology.queries(config, executor, store), queryProps, T0);
         ByteArraySerializer bytesOut = new ByteArraySerializer();
         ByteArrayDeserializer bytesIn = new ByteArrayDeserializer();
         pages = driver.createInputTopic(config.topics().pages(), bytesOut, bytesOut);
-        queries = driver.createInputTopic(config.topics().queries(), bytesOut, bytesOut);
+        queries = queryDriver.createInputTopic(config.topics().queries(), bytesOut, bytesOut);
         pagesDlq = driver.createOutputTopic(config.topics().pagesDlq(), bytesIn, bytesIn);
-        queriesDlq = driver.createOutputTopic(config.topics().queriesDlq(), bytesIn, bytesIn);
-        replies = driver.createOutputTopic(config.topics().replies(), bytesIn, bytesIn);
+        queriesDlq = queryDriver.createOutputTopic(config.topics().queriesDlq(), bytesIn, bytesIn);
+        replies = queryDriver.createOutputTopic(config.topics().replies(), bytesIn, bytesIn);
     }
 
     @AfterEach
     void tearDown() {
+        queryDriver.close();
         driver.close();
         executor.close();
         store.close();
@@ -153,18 +164,49 @@ class PageStreamTopologyTest {
     }
 
     @Test
-    void describeNamesEveryNode() {
-        Topology topology = PageStreamTopology.build(config, executor, store);
-        TopologyDescription description = topology.describe();
-        assertThat(description.subtopologies()).hasSize(2);
-        String text = description.toString();
+    void describeNamesEveryNodeOfBothTopologies() {
+        TopologyDescription ingestion = PageStreamTopology.ingestion(config, executor, store).describe();
+        TopologyDescription queryPath = PageStreamTopology.queries(config, executor, store).describe();
+        assertThat(ingestion.subtopologies()).hasSize(1);
+        assertThat(queryPath.subtopologies()).hasSize(1);
+        String ingestionText = ingestion.toString();
+        String queryText = queryPath.toString();
         for (String name : List.of(PageStreamTopology.PAGES_SOURCE, PageStreamTopology.PAGE_BATCHER,
-                PAGE_BUFFER_STORE, PageStreamTopology.PAGES_DLQ_SINK, PageStreamTopology.QUERIES_SOURCE,
-                PageStreamTopology.QUERY_HANDLER, PageStreamTopology.REPLIES_SINK,
-                PageStreamTopology.QUERIES_DLQ_SINK)) {
-            assertThat(text).contains(name);
+                PAGE_BUFFER_STORE, PageStreamTopology.PAGES_DLQ_SINK)) {
+            assertThat(ingestionText).contains(name);
+            assertThat(queryText).doesNotContain(name);
         }
-        assertThat(text).doesNotContain("KSTREAM-");
+        for (String name : List.of(PageStreamTopology.QUERIES_SOURCE, PageStreamTopology.QUERY_HANDLER,
+                PageStreamTopology.REPLIES_SINK, PageStreamTopology.QUERIES_DLQ_SINK)) {
+            assertThat(queryText).contains(name);
+            assertThat(ingestionText).doesNotContain(name);
+        }
+        assertThat(ingestionText + queryText).doesNotContain("KSTREAM-");
+        assertThat(queryPath.globalStores()).isEmpty();
+    }
+
+    @Test
+    void theQueryApplicationIsAtLeastOnceWithImmediateSendsAndOneThreadPerPartition() {
+        Map<String, Object> ingestion = PageStreamTopology.ingestionStreamsProperties(config);
+        Map<String, Object> queryPath = PageStreamTopology.queryStreamsProperties(config);
+        assertThat(ingestion).containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2)
+                .containsEntry(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.topics().partitions());
+        assertThat(queryPath).containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE)
+                .containsEntry(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.topics().partitions())
+                .containsEntry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000L)
+                .containsEntry("producer.linger.ms", 0)
+                .containsEntry("producer.acks", "all");
+
+        PageStreamConfig exactlyOnce = StreamTestSupport.config(
+                Map.of("pagestream.queries.processing-guarantee", "exactly_once_v2"));
+        assertThat(PageStreamTopology.queryStreamsProperties(exactlyOnce))
+                .containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2)
+                .containsEntry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100L);
+        PageStreamConfig unknown = StreamTestSupport.config(
+                Map.of("pagestream.queries.processing-guarantee", "at_most_once"));
+        assertThatThrownBy(() -> PageStreamTopology.queryStreamsProperties(unknown))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("pagestream.queries.processing-guarantee is 'at_most_once'");
     }
 
     @Test
@@ -327,7 +369,7 @@ class PageStreamTopologyTest {
         queries.pipeInput(new TestRecord<>(utf8("q2"),
                 utf8("{\"query\": \"title\", \"filter\": {\"tenant\": \"acme\"}}"), spring));
 
-        TestOutputTopic<byte[], byte[]> clientReplies = driver.createOutputTopic("client.replies",
+        TestOutputTopic<byte[], byte[]> clientReplies = queryDriver.createOutputTopic("client.replies",
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
         TestRecord<byte[], byte[]> reply = clientReplies.readRecord();
         assertThat(replies.isEmpty()).isTrue();

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import pagestream.PageStreamConfig;
+import pagestream.api.QueryApplication;
 import pagestream.embed.EmbeddingExecutor;
 import pagestream.kafka.EmbeddedKafkaBroker;
 import pagestream.kafka.PageStreamTopics;
@@ -47,10 +48,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static pagestream.stream.StreamTestSupport.await;
 
 /**
- * The topology under plain {@link KafkaStreams} (exactly-once v2) on the real in-process broker: pages are
- * acknowledged while still in the buffer, the application stops, a new instance with an empty state directory
- * restores the buffer from its changelog and flushes it; then a Spring-style request-reply query comes back on
- * the partition it asked for with the model's MaxSim scores.
+ * The topologies under plain {@link KafkaStreams} on the real in-process broker: ingestion (exactly-once v2) gets
+ * pages acknowledged while still in the buffer, stops, and a new instance with an empty state directory restores the
+ * buffer from its changelog and flushes it; then the query application (at-least-once) answers a Spring-style
+ * request-reply query on the partition it asked for with the model's MaxSim scores.
  */
 class StreamEndToEndTest {
 
@@ -67,6 +68,7 @@ class StreamEndToEndTest {
     private EmbeddingExecutor executor;
     private EmbeddedMultiVectorStore store;
     private KafkaStreams streams;
+    private KafkaStreams queryStreams;
     private Admin admin;
 
     @BeforeEach
@@ -83,6 +85,9 @@ class StreamEndToEndTest {
 
     @AfterEach
     void tearDown() {
+        if (queryStreams != null) {
+            queryStreams.close(Duration.ofSeconds(30));
+        }
         if (streams != null) {
             streams.close(Duration.ofSeconds(30));
         }
@@ -99,7 +104,7 @@ class StreamEndToEndTest {
                 "pagestream.limits.max-message-bytes", Integer.toString(4 << 20)));
     }
 
-    private void startStreams(PageStreamConfig config, Path stateDir) {
+    private Properties ingestionProperties(PageStreamConfig config, Path stateDir) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, APP_ID);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
@@ -108,10 +113,23 @@ class StreamEndToEndTest {
         // The stopped instance does not leave the group: its partitions move after the session timeout.
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 6000);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 1000);
-        props.putAll(PageStreamTopology.streamsProperties(config));
-        streams = new KafkaStreams(PageStreamTopology.build(config, executor, store), props);
+        props.putAll(PageStreamTopology.ingestionStreamsProperties(config));
+        return props;
+    }
+
+    private void startStreams(PageStreamConfig config, Path stateDir) {
+        streams = new KafkaStreams(PageStreamTopology.ingestion(config, executor, store),
+                ingestionProperties(config, stateDir));
         streams.start();
         await("Kafka Streams running", TIMEOUT, () -> streams.state() == KafkaStreams.State.RUNNING);
+    }
+
+    /** The query application, derived from the ingestion settings as the service derives it. */
+    private void startQueries(PageStreamConfig config, Path stateDir) {
+        queryStreams = QueryApplication.create(ingestionProperties(config, stateDir), config, executor, store,
+                latency -> { });
+        queryStreams.start();
+        await("query Kafka Streams running", TIMEOUT, () -> queryStreams.state() == KafkaStreams.State.RUNNING);
     }
 
     private KafkaProducer<byte[], byte[]> producer() {
@@ -183,6 +201,7 @@ class StreamEndToEndTest {
         startStreams(config("PT0.2S"), tmp.resolve("state-2"));
         await("3 pages in the store", TIMEOUT, () -> store.count(SearchFilter.any()) == 3);
 
+        startQueries(config("PT0.2S"), tmp.resolve("state-2"));
         String text = "a table of figures";
         try (KafkaProducer<byte[], byte[]> producer = producer();
              KafkaConsumer<byte[], byte[]> replies = consumer(CLIENT_REPLIES)) {

@@ -5,6 +5,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
 import pagestream.PageStreamConfig;
 import pagestream.api.InProcessPipeline;
 import pagestream.api.ModelLoader;
@@ -121,9 +122,8 @@ public final class BenchLoadCommand implements CliCommand {
                          config.topics().replies());
                  MemorySampler memory = new MemorySampler(sampleMs, () -> phase,
                          () -> pipeline.store().count(SearchFilter.any()))) {
-                pipeline.streams().metadataForLocalThreads().forEach(thread -> out.printf("%s: tasks %s%n",
-                        thread.threadName().replaceAll(".*-(StreamThread-\\d+)$", "$1"),
-                        thread.activeTasks().stream().map(task -> task.taskId().toString()).sorted().toList()));
+                printTasks(out, "ingestion", pipeline.streams());
+                printTasks(out, "queries", pipeline.queryStreams());
                 phase = "warm-up";
                 queries.run(new QueryLoad.Phase("warm-up"), rate, countdown(5));
 
@@ -180,7 +180,7 @@ public final class BenchLoadCommand implements CliCommand {
         out.printf("queries: %d model calls, %.2f queries each, %.1f ms each%n", stats.queryBatches(),
                 (double) stats.queries() / stats.queryBatches(), stats.queryNanos() / 1e6 / stats.queryBatches());
         out.printf("%n%-12s %7s %8s %8s   %-16s %-16s %-16s%n", "query reply", "queries", "p50 ms", "p99 ms",
-                "pickup p50/p99", "embed+search", "commit+deliver");
+                "pickup p50/p99", "embed+search", "deliver");
         for (QueryLoad.Phase p : phases) {
             out.printf("%-12s %7d %8.1f %8.1f   %6.0f / %-7.0f %6.0f / %-7.0f %6.0f / %-7.0f%n", p.name, p.answered(),
                     p.p(p.total, 50), p.p(p.total, 99), p.p(p.pickup, 50), p.p(p.pickup, 99),
@@ -195,6 +195,13 @@ public final class BenchLoadCommand implements CliCommand {
                 load.p(load.total, 50) / after.p(after.total, 50));
         out.printf("verdict: under load / idle (worse of before, after): p50 %.2fx, p99 %.2fx → %s (target ≤ 2x)%n",
                 p50Ratio, p99Ratio, p99Ratio <= 2 ? "met" : "NOT met");
+    }
+
+    /** One line per stream thread of {@code application}: its tasks (one query partition per thread alone). */
+    private static void printTasks(PrintStream out, String application, KafkaStreams streams) {
+        streams.metadataForLocalThreads().forEach(thread -> out.printf("%s %s: tasks %s%n", application,
+                thread.threadName().replaceAll(".*-(StreamThread-\\d+)$", "$1"),
+                thread.activeTasks().stream().map(task -> task.taskId().toString()).sorted().toList()));
     }
 
     /** Publishes the pages as fast as the broker takes them; returns the seconds it took. */

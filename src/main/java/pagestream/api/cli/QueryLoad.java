@@ -29,8 +29,8 @@ import java.util.regex.Pattern;
  * times each reply on a receiver thread. Open loop: a slow reply does not delay the next query, as with real users.
  * Each latency is split in three with the reply record's timestamp (the stream thread's clock when it picked the
  * query up) and the reply's {@code took_ms} (embedding and search): the wait until a stream thread processes the
- * query; embedding and search; the rest, mostly the wait for the transaction commit (replies are read
- * {@code read_committed}) and delivery.
+ * query; embedding and search; the rest, delivery: the send, and with {@code exactly_once_v2} queries the wait for
+ * the transaction commit (replies are read {@code read_committed}, as request-reply clients do).
  */
 final class QueryLoad implements AutoCloseable {
 

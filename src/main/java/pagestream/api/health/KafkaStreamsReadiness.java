@@ -2,22 +2,30 @@ package pagestream.api.health;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.apache.kafka.streams.KafkaStreams;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
+import pagestream.api.QueryStreams;
 
-/** Readiness: Kafka Streams is RUNNING (pages flow, queries are answered), not starting or rebalancing. */
+/**
+ * Readiness: both Kafka Streams applications are RUNNING (pages flow, queries are answered), neither starting nor
+ * rebalancing. {@code state} is the ingestion instance's, {@code queries-state} the query instance's.
+ */
 @Readiness
 @ApplicationScoped
 public class KafkaStreamsReadiness implements HealthCheck {
 
     @Inject
-    StreamsStateListener streams;
+    StreamsStateListener ingestion;
+
+    @Inject
+    QueryStreams queries;
 
     @Override
     public HealthCheckResponse call() {
-        return HealthCheckResponse.named("kafka-streams").status(streams.state() == KafkaStreams.State.RUNNING)
-                .withData("state", String.valueOf(streams.state())).build();
+        StreamsState query = queries.state();
+        return HealthCheckResponse.named("kafka-streams").status(ingestion.running() && query.running())
+                .withData("state", String.valueOf(ingestion.state()))
+                .withData("queries-state", String.valueOf(query.state())).build();
     }
 }

@@ -30,7 +30,8 @@ class BenchLoadCommandTest {
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.out()).contains("ingestion:", "idle before", "under load", "idle after", "verdict:",
                 "memory: RSS idle");
-        assertThat(run.out()).containsPattern("StreamThread-\\d+: tasks \\[1_0\\]"); // a query task alone
+        assertThat(run.out()).containsPattern("queries StreamThread-\\d+: tasks \\[0_\\d\\]") // a query task alone
+                .containsPattern("ingestion StreamThread-\\d+: tasks \\[0_\\d\\]");
     }
 
     @Test
