@@ -23,12 +23,23 @@ import java.util.stream.Collectors;
 final class KafkaChecks {
 
     private final String bootstrapServers;
-    private final String groupId;
+    private final Map<String, String> groupOfTopic;
 
-    /** @param groupId the service's consumer group (its Kafka Streams application id), read, never joined */
-    KafkaChecks(String bootstrapServers, String groupId) {
+    /**
+     * @param groupOfTopic the service's consumer group that commits each input topic (the Kafka Streams application
+     *                     id of ingestion or of queries), read, never joined
+     */
+    KafkaChecks(String bootstrapServers, Map<String, String> groupOfTopic) {
         this.bootstrapServers = bootstrapServers;
-        this.groupId = groupId;
+        this.groupOfTopic = Map.copyOf(groupOfTopic);
+    }
+
+    private String groupOf(String topic) {
+        String group = groupOfTopic.get(topic);
+        if (group == null) {
+            throw new IllegalArgumentException("no consumer group reads " + topic);
+        }
+        return group;
     }
 
     /** Sum of the end offsets of {@code topic}'s partitions (records written, transaction markers included). */
@@ -50,7 +61,7 @@ final class KafkaChecks {
     /** Records of {@code topic} the service has committed (consumed for good); -1 while the broker cannot tell. */
     long committedOrMinusOne(String topic) {
         try (Admin admin = admin()) {
-            return admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+            return admin.listConsumerGroupOffsets(groupOf(topic)).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
                     .entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
                     .mapToLong(e -> e.getValue().offset()).sum();
         } catch (Exception e) {
@@ -61,7 +72,7 @@ final class KafkaChecks {
     /** Records of {@code topic} the service has not committed yet (partitions it never committed count whole). */
     long lag(String topic) throws Exception {
         try (Admin admin = admin()) {
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupOf(topic))
                     .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
             long lag = 0;
             for (Map.Entry<TopicPartition, Long> end : endOffsets(admin, topic).entrySet()) {

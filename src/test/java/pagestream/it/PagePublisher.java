@@ -125,6 +125,11 @@ final class PagePublisher implements AutoCloseable {
         return id;
     }
 
+    /** The text of the query with this correlation id (the reply echoes it). */
+    static String queryText(String correlationId) {
+        return "which page shows bar " + correlationId.substring("query-".length()) + "?";
+    }
+
     /** Correlation id → the header it travels in, for every query sent. */
     synchronized Map<String, String> queries() {
         return Map.copyOf(queries);
@@ -167,7 +172,7 @@ final class PagePublisher implements AutoCloseable {
         int n = queries.size();
         boolean spring = n % 2 == 1;
         String id = "query-" + n;
-        String json = "{\"query\": \"which page shows bar " + n + "?\", \"top_k\": 3}";
+        String json = "{\"query\": \"" + queryText(id) + "\", \"top_k\": 3}";
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(queriesTopic, id,
                 json.getBytes(StandardCharsets.UTF_8));
         String correlationHeader = spring ? SPRING_CORRELATION : SMALLRYE_CORRELATION;
