@@ -35,7 +35,8 @@ public final class InProcessPipeline implements AutoCloseable {
     private final String applicationId;
     private final KafkaStreams streams;
     private final KafkaStreams queryStreams;
-    private final AtomicInteger rebalances = new AtomicInteger();
+    private final AtomicInteger ingestionRebalances = new AtomicInteger();
+    private final AtomicInteger queryRebalances = new AtomicInteger();
 
     private InProcessPipeline(EmbeddedKafkaBroker broker, String queriesTopic, MultiVectorStore store,
             EmbeddingExecutor executor, String applicationId, KafkaStreams streams, KafkaStreams queryStreams) {
@@ -78,13 +79,8 @@ public final class InProcessPipeline implements AutoCloseable {
         KafkaStreams queryStreams = QueryApplication.create(props, config, executor, store, latency -> { });
         InProcessPipeline pipeline = new InProcessPipeline(broker, config.topics().queries(), store, executor,
                 applicationId, streams, queryStreams);
-        KafkaStreams.StateListener countRebalances = (now, before) -> {
-            if (now == KafkaStreams.State.REBALANCING) {
-                pipeline.rebalances.incrementAndGet();
-            }
-        };
-        streams.setStateListener(countRebalances);
-        queryStreams.setStateListener(countRebalances);
+        streams.setStateListener(countRebalances(pipeline.ingestionRebalances));
+        queryStreams.setStateListener(countRebalances(pipeline.queryRebalances));
         streams.start();
         queryStreams.start();
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
@@ -128,9 +124,25 @@ public final class InProcessPipeline implements AutoCloseable {
                 : applicationId;
     }
 
-    /** Times either application entered REBALANCING since start (the first assignments included): no task runs then. */
-    public int rebalances() {
-        return rebalances.get();
+    private static KafkaStreams.StateListener countRebalances(AtomicInteger count) {
+        return (now, before) -> {
+            if (now == KafkaStreams.State.REBALANCING) {
+                count.incrementAndGet();
+            }
+        };
+    }
+
+    /**
+     * Times the ingestion application entered REBALANCING since start (the first assignment and every replaced page
+     * thread included): no task of it runs then.
+     */
+    public int ingestionRebalances() {
+        return ingestionRebalances.get();
+    }
+
+    /** Times the query application entered REBALANCING since start. */
+    public int queryRebalances() {
+        return queryRebalances.get();
     }
 
     /**

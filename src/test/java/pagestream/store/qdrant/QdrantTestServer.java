@@ -101,6 +101,8 @@ public final class QdrantTestServer implements AutoCloseable {
     private final int port;
     /** Fault injection: upserts holding a point with this {@code doc_id} are refused like an invalid point. */
     private volatile String refusedDocId;
+    /** Fault injection: upserts fail with UNAVAILABLE (writes stalled) while searches and counts still work. */
+    private volatile boolean writesStalled;
 
     private static final class TestCollection {
         final CreateCollection config;
@@ -158,6 +160,14 @@ public final class QdrantTestServer implements AutoCloseable {
     /** Points of this document are refused with INVALID_ARGUMENT from now on (a poison page). */
     void refuseDocument(String docId) {
         refusedDocId = docId;
+    }
+
+    /**
+     * While {@code stalled}, every upsert fails with UNAVAILABLE and stores nothing; reads are served as usual (a
+     * cluster that cannot take writes, e.g. a full disk on the shard leader).
+     */
+    public void stallWrites(boolean stalled) {
+        writesStalled = stalled;
     }
 
     /** Points in a collection, read on the server side (also while it is stopped). */
@@ -261,6 +271,9 @@ public final class QdrantTestServer implements AutoCloseable {
         @Override
         public void upsert(UpsertPoints request, StreamObserver<PointsOperationResponse> out) {
             answer(out, () -> {
+                if (writesStalled) {
+                    throw Status.UNAVAILABLE.withDescription("test server: writes stalled").asRuntimeException();
+                }
                 TestCollection c = collection(request.getCollectionName());
                 synchronized (c) {
                     List<PointStruct> checked = new ArrayList<>();
