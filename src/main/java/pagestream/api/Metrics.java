@@ -33,8 +33,9 @@ import java.util.function.Supplier;
  *       queries|page-batches];</li>
  *   <li>dead-lettered records [{@code pagestream_dlq_total}, tags {@code topic} and {@code reason}];</li>
  *   <li>query latency from request to answer [{@code pagestream_query_seconds}, tag {@code via} = kafka|http]: for
- *       Kafka from the query record's timestamp to the reply's send (it becomes visible to the requester at the
- *       transaction commit that follows, up to {@code commit.interval.ms} later); for HTTP the request's handling.</li>
+ *       Kafka from the query record's timestamp to the reply's send (visible to the requester once the broker has
+ *       it; with {@code exactly_once_v2} queries only at the transaction commit that follows, up to
+ *       {@code pagestream.queries.commit-interval} later); for HTTP the request's handling.</li>
  * </ul>
  */
 @ApplicationScoped

@@ -31,7 +31,8 @@ import java.util.function.Consumer;
  * (the metrics).
  *
  * <p>The stream thread waits for its query's embedding (short: a query goes first on the executor), so the
- * input offset commits only after the reply is sent, in the same transaction.
+ * input offset commits only after the reply is sent: after the broker acknowledged it (at-least-once, the query
+ * application's default) or in the same transaction (exactly-once).
  */
 public final class QueryProcessor implements Processor<byte[], byte[], byte[], RoutedValue> {
 
