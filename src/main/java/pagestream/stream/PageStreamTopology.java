@@ -79,10 +79,10 @@ public final class PageStreamTopology {
     /** Buffered pages are model-sized RGB (448x448x3 = 588 KiB for ColPali): allow them in the changelog. */
     static final int BUFFER_CHANGELOG_MAX_MESSAGE_BYTES = 8 << 20;
 
-    /** {@code at_least_once} commit interval of the query application: bounds the queries answered again after a crash. */
+    /** The query application's commit interval at least once: bounds the queries answered again after a crash. */
     static final Duration QUERIES_AT_LEAST_ONCE_COMMIT_INTERVAL = Duration.ofSeconds(1);
 
-    /** {@code exactly_once_v2} commit interval of the query application (Kafka Streams' EOS default): replies wait for it. */
+    /** The query application's commit interval exactly once (Kafka Streams' EOS default): replies wait for it. */
     static final Duration QUERIES_EXACTLY_ONCE_COMMIT_INTERVAL = Duration.ofMillis(100);
 
     public static String queryApplicationId(String applicationId) {

@@ -61,7 +61,8 @@ final class KafkaChecks {
     /** Records of {@code topic} the service has committed (consumed for good); -1 while the broker cannot tell. */
     long committedOrMinusOne(String topic) {
         try (Admin admin = admin()) {
-            return admin.listConsumerGroupOffsets(groupOf(topic)).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+            return admin.listConsumerGroupOffsets(groupOf(topic)).partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS)
                     .entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
                     .mapToLong(e -> e.getValue().offset()).sum();
         } catch (Exception e) {
