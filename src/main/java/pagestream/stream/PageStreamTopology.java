@@ -70,7 +70,7 @@ public final class PageStreamTopology {
     /** How long a query may wait for its embedding before it is answered with a {@code timeout} error. */
     static final Duration QUERY_TIMEOUT = Duration.ofSeconds(60);
 
-    /** Input records a stream thread buffers per partition, and fetches per poll (see streamsProperties). */
+    /** Input records a stream thread buffers per partition, and fetches per poll (see ingestionStreamsProperties). */
     static final int INPUT_RECORDS_PER_PARTITION = 8;
 
     /** {@code buffered.records.per.partition}: deprecated for a bytes-based bound that Kafka 4.1 does not have yet. */
