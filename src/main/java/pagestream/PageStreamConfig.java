@@ -43,6 +43,8 @@ public interface PageStreamConfig {
 
     Api api();
 
+    Queries queries();
+
     interface Batch {
         /** A page batch is embedded when it holds this many pages... */
         @WithDefault("8")
@@ -232,6 +234,49 @@ public interface PageStreamConfig {
          * are always filtered to its tenant; a query naming another tenant is refused (403).
          */
         Optional<List<String>> tenantKeys();
+
+        Oidc oidc();
+
+        /**
+         * OIDC bearer access tokens (JWTs) verified against {@code quarkus.oidc.auth-server-url} (issuer, signature
+         * by the provider's JWKS, expiry; {@code quarkus.oidc.token.audience} when set). The caller's tenant is
+         * the token's {@code tenant-claim}: such a caller is bound to it like a tenant-bound key.
+         */
+        interface Oidc {
+            /** Accept OIDC tokens (also switches Quarkus' default OIDC tenant on; off: the app starts without it). */
+            @WithDefault("false")
+            boolean enabled();
+
+            /** The claim naming the caller's tenant; a token without it (or with a non-string value) is refused. */
+            @WithDefault("tenant")
+            String tenantClaim();
+
+            /**
+             * Longest wait for a token's verification (normally local; a JWKS refresh goes to the provider).
+             * A Kafka query waits on its stream thread: an unreachable provider costs at most this, then an
+             * {@code unavailable} error.
+             */
+            @WithDefault("PT5S")
+            Duration verifyTimeout();
+
+            /** Verified tokens remembered (by SHA-256) until they expire, so a stream thread verifies a token once. */
+            @WithDefault("10000")
+            int cacheSize();
+        }
+    }
+
+    /** Kafka query events. */
+    interface Queries {
+        /**
+         * {@code none}: Kafka ACLs alone decide who may query, any tenant. {@code required}: every query event
+         * carries {@code authorization: Bearer <API key or OIDC token>}, checked as {@code POST /search} checks it.
+         */
+        @WithDefault("none")
+        Auth auth();
+
+        enum Auth {
+            NONE, REQUIRED
+        }
     }
 
     /** Where Hugging Face repo ids in {@code pagestream.model} come from; the HF_* environment variables apply too. */

@@ -12,6 +12,7 @@ import pagestream.kafka.PageStreamTopics;
 import pagestream.model.ColPaliModel;
 import pagestream.store.MultiVectorStore;
 import pagestream.stream.PageStreamTopology;
+import pagestream.stream.QueryAuthorizer;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -63,7 +64,11 @@ public final class InProcessPipeline implements AutoCloseable {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.dataDir().resolve("kafka-streams").toString());
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        KafkaStreams streams = new KafkaStreams(PageStreamTopology.build(config, executor, store), props);
+        // Query events are checked against API keys only here: OIDC needs Quarkus.
+        QueryAuthorizer queryAuthorizer = CallerAuthenticator.apiKeysOnly(ApiKeys.from(config.api()))
+                .forQueries(config.queries());
+        KafkaStreams streams = new KafkaStreams(
+                PageStreamTopology.build(config, executor, store, latency -> { }, queryAuthorizer), props);
         streams.setUncaughtExceptionHandler(new StreamThreadReplacer());
         InProcessPipeline pipeline = new InProcessPipeline(broker, store, executor, streams);
         streams.setStateListener((now, before) -> {

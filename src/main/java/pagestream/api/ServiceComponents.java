@@ -60,8 +60,9 @@ public class ServiceComponents {
      */
     @Produces
     @Singleton
-    Topology topology() {
-        return PageStreamTopology.build(config, executor, store, took -> metrics.queryAnswered("kafka", took));
+    Topology topology(CallerAuthenticator authenticator) {
+        return PageStreamTopology.build(config, executor, store, took -> metrics.queryAnswered("kafka", took),
+                authenticator.forQueries(config.queries()));
     }
 
     @Produces

@@ -66,12 +66,15 @@ public final class PageStreamTopology {
     static final int BUFFER_CHANGELOG_MAX_MESSAGE_BYTES = 8 << 20;
 
     public static Topology build(PageStreamConfig config, EmbeddingExecutor executor, MultiVectorStore store) {
-        return build(config, executor, store, latency -> { });
+        return build(config, executor, store, latency -> { }, QueryAuthorizer.NONE);
     }
 
-    /** As above; {@code queryReplyLatency} gets each Kafka query's latency, request timestamp to reply sent. */
+    /**
+     * As above; {@code queryReplyLatency} gets each Kafka query's latency, request timestamp to reply sent, and
+     * {@code queryAuthorizer} says who sent each query event ({@code pagestream.queries.auth}).
+     */
     public static Topology build(PageStreamConfig config, EmbeddingExecutor executor, MultiVectorStore store,
-            Consumer<Duration> queryReplyLatency) {
+            Consumer<Duration> queryReplyLatency, QueryAuthorizer queryAuthorizer) {
         PageStreamConfig.Topics topics = config.topics();
         PageStreamConfig.Limits limits = config.limits();
         int imageSize = executor.model().imageSize();
@@ -93,7 +96,7 @@ public final class PageStreamTopology {
                 () -> new QueryProcessor(new QueryEventCodec(limits.maxQueryBytes(), limits.maxTopK()),
                         new QueryTokenLimit(executor.model().processor(), limits.maxQueryTokens()), executor,
                         store, topics.replies(), topics.queriesDlq(), REPLIES_SINK, QUERIES_DLQ_SINK, QUERY_TIMEOUT,
-                        queryReplyLatency),
+                        queryReplyLatency, queryAuthorizer),
                 QUERIES_SOURCE);
         TopicNameExtractor<byte[], RoutedValue> replyTopic = (key, value, recordContext) -> value.topic();
         StreamPartitioner<byte[], RoutedValue> replyPartition = (topic, key, value, partitions) ->

@@ -1,9 +1,9 @@
 package pagestream.api;
 
 import org.junit.jupiter.api.Test;
+import pagestream.stream.Caller;
 
 import java.util.List;
-import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -18,11 +18,11 @@ class ApiKeysTest {
     @Test
     void aKeyIsTakenFromEitherHeaderAndMapsToItsTenantBinding() {
         assertThat(keys.required()).isTrue();
-        assertThat(keys.authenticate(ADMIN, null)).contains(new ApiKeys.Caller(Optional.empty()));
-        assertThat(keys.authenticate(null, "Bearer " + ADMIN)).contains(new ApiKeys.Caller(Optional.empty()));
-        assertThat(keys.authenticate(null, "bearer  " + ACME + " ")).contains(new ApiKeys.Caller(Optional.of("acme")));
+        assertThat(keys.authenticate(ADMIN, null)).contains(Caller.ANY_TENANT);
+        assertThat(keys.authenticate(null, "Bearer " + ADMIN)).contains(Caller.ANY_TENANT);
+        assertThat(keys.authenticate(null, "bearer  " + ACME + " ")).contains(Caller.boundTo("acme"));
         // Split at the last colon: tenants may contain colons, keys may not.
-        assertThat(keys.authenticate("team-key-0123456789", null)).contains(new ApiKeys.Caller(Optional.of("ns:team")));
+        assertThat(keys.authenticate("team-key-0123456789", null)).contains(Caller.boundTo("ns:team"));
     }
 
     @Test

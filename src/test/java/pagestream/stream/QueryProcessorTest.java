@@ -41,7 +41,7 @@ class QueryProcessorTest {
         processor = new QueryProcessor(new QueryEventCodec(1024, 10),
                 new QueryTokenLimit(TinyModel.get().processor(), 64), executor, store, "pagestream.replies",
                 "pagestream.queries.dlq", PageStreamTopology.REPLIES_SINK, PageStreamTopology.QUERIES_DLQ_SINK,
-                Duration.ofSeconds(60), replyLatencies::add);
+                Duration.ofSeconds(60), replyLatencies::add, QueryAuthorizer.NONE);
         processor.init(context);
     }
 
