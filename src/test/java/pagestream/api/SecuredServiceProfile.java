@@ -42,6 +42,7 @@ public class SecuredServiceProfile implements QuarkusTestProfile {
                 Map.entry("pagestream.api.keys", ADMIN_API_KEY),
                 Map.entry("pagestream.api.tenant-keys", BOUND_TENANT + ":" + TENANT_API_KEY),
                 Map.entry("pagestream.api.oidc.enabled", "true"),
+                Map.entry("pagestream.api.oidc.verify-timeout", "PT2S"),
                 Map.entry("pagestream.queries.auth", "required"),
                 Map.entry("quarkus.log.category.\"io.quarkus.oidc\".level", "DEBUG"),
                 Map.entry("quarkus.log.file.enabled", "true"),

@@ -24,6 +24,10 @@ import pagestream.store.StoreException;
 import pagestream.store.qdrant.QdrantMultiVectorStore;
 import pagestream.store.qdrant.QdrantStoreOptions;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -272,14 +276,42 @@ class SecuredServiceTest {
     }
 
     /** Last: everything above has run, failures included, with the service logging at INFO and DEBUG. */
+    /** After this the provider's JWKS endpoint hangs: OIDC tests go before it. */
     @Test
     @Order(8)
+    void aHangingOidcProviderCostsAnUnavailableErrorNotAStuckStreamThread() throws Exception {
+        TestOidcProvider.Tokens tokens = tokens();
+        String known = sent(tokens.token(BOUND_TENANT, Duration.ofMinutes(5)));
+        assertThat(TenantIsolationScenario.docsOf(kafka.ask(NO_FILTER, known))).containsExactly("bound-own");
+        String issuer = ConfigProvider.getConfig().getValue("quarkus.oidc.auth-server-url", String.class);
+        HttpResponse<String> outage = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(issuer + "/outage")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(outage.statusCode()).isEqualTo(200);
+
+        // A key the service has not seen: verifying it needs the (hanging) JWKS; verify-timeout is 2 s.
+        long start = System.nanoTime();
+        JsonNode unverifiable = kafka.ask(NO_FILTER, sent(tokens.unknownKey(BOUND_TENANT)));
+        REPLIES.add(unverifiable.toString());
+        assertThat(unverifiable.at("/error/code").asText()).isEqualTo("unavailable");
+        assertThat(unverifiable.at("/error/message").asText()).contains("OIDC provider reachable");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+        // The stream threads go on answering, and tokens signed by a known key still verify without the provider.
+        assertThat(TenantIsolationScenario.docsOf(kafka.ask(NO_FILTER, known))).containsExactly("bound-own");
+        Response fresh = post(NO_FILTER, "Authorization", sent(tokens.token(BOUND_TENANT, Duration.ofMinutes(5))));
+        assertThat(fresh.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    @Order(9)
     void noSecretAppearsInTheLogOrInAnyReply() throws Exception {
         Path logFile = Path.of(ConfigProvider.getConfig().getValue("quarkus.log.file.path", String.class));
         String log = Files.readString(logFile, StandardCharsets.UTF_8);
         // The log did capture what could leak: Kafka's client config dumps (passwords masked) and the refusal.
         assertThat(log).contains("sasl.jaas.config = [hidden]").contains("ssl.keystore.password = [hidden]")
-                .contains("invalid credentials with SASL mechanism SCRAM-SHA-512");
+                .contains("invalid credentials with SASL mechanism SCRAM-SHA-512")
+                // ...and Quarkus OIDC at DEBUG, JWKS refreshes included (it prints refused tokens whole there).
+                .contains("Get verification JWT Key Set");
         assertThat(REPLIES).hasSizeGreaterThan(20);
         assertThat(TOKENS).hasSizeGreaterThan(8);
         List<String> secrets = new ArrayList<>(SecuredServiceProfile.secrets());

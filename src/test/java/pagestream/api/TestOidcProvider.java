@@ -20,13 +20,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.Executors;
 import java.util.function.Function;
 
 /**
  * A minimal OpenID provider for tests, as an identity provider looks to a resource server: discovery
  * ({@code /.well-known/openid-configuration}: issuer and {@code jwks_uri}) and a JWKS holding the public half of a
  * fresh RSA key. Its {@link Tokens} sign access tokens, and also sign with a second key it does not publish, so
- * tests get tokens with a bad signature, another issuer or a past expiry.
+ * tests get tokens with a bad signature, another issuer or a past expiry. {@code POST /realms/test/outage} makes its
+ * JWKS endpoint hang from then on, as an overloaded or partitioned provider does.
  */
 final class TestOidcProvider implements AutoCloseable {
 
@@ -34,6 +36,7 @@ final class TestOidcProvider implements AutoCloseable {
     private final String issuer;
     private final RsaJsonWebKey published;
     private final RsaJsonWebKey unpublished;
+    private volatile boolean outage;
 
     private TestOidcProvider(HttpServer server, RsaJsonWebKey published, RsaJsonWebKey unpublished) {
         this.server = server;
@@ -48,10 +51,33 @@ final class TestOidcProvider implements AutoCloseable {
         server.createContext("/realms/test/.well-known/openid-configuration", exchange -> provider.json(exchange,
                 "{\"issuer\": \"" + provider.issuer + "\", \"jwks_uri\": \"" + provider.issuer + "/jwks\", "
                         + "\"id_token_signing_alg_values_supported\": [\"RS256\"]}"));
-        server.createContext("/realms/test/jwks", exchange -> provider.json(exchange,
-                new JsonWebKeySet(provider.published).toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY)));
+        server.createContext("/realms/test/jwks", exchange -> {
+            if (provider.outage) {
+                sleep(Duration.ofSeconds(30)); // longer than any verify-timeout: the caller must give up first
+            }
+            provider.json(exchange,
+                    new JsonWebKeySet(provider.published).toJson(JsonWebKey.OutputControlLevel.PUBLIC_ONLY));
+        });
+        server.createContext("/realms/test/outage", exchange -> {
+            provider.outage = true;
+            provider.json(exchange, "{}");
+        });
+        // Requests run on daemon threads of their own: a hanging JWKS request must not hold the others or the JVM.
+        server.setExecutor(Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, "test-oidc-provider");
+            thread.setDaemon(true);
+            return thread;
+        }));
         server.start();
         return provider;
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static RsaJsonWebKey rsaKey(String keyId) throws JoseException {
@@ -114,6 +140,11 @@ final class TestOidcProvider implements AutoCloseable {
         /** Signed by a key the JWKS does not hold, under the published key's id. */
         String badSignature(String tenant) {
             return sign(unpublished, issuer, tenant, Instant.now().plus(Duration.ofMinutes(5)), published.getKeyId());
+        }
+
+        /** Signed by a key the JWKS does not hold, under its own id: the verifier refreshes the JWKS to find it. */
+        String unknownKey(String tenant) {
+            return sign(unpublished, issuer, tenant, Instant.now().plus(Duration.ofMinutes(5)), unpublished.getKeyId());
         }
 
         String fromAnotherIssuer(String tenant) {
