@@ -63,14 +63,6 @@ public final class ApiKeys {
         return !grants.isEmpty();
     }
 
-    /**
-     * The caller a presented key belongs to: from {@code X-API-Key}, or else {@code Authorization: Bearer}. Every
-     * configured key is compared, whether or not an earlier one matched.
-     */
-    public Optional<Caller> authenticate(String apiKeyHeader, String authorizationHeader) {
-        return presentedKey(apiKeyHeader, authorizationHeader).flatMap(this::callerOf);
-    }
-
     /** The caller {@code key} belongs to; every configured key is compared, whether or not an earlier one matched. */
     public Optional<Caller> callerOf(String key) {
         byte[] digest = digest(key);
@@ -81,18 +73,6 @@ public final class ApiKeys {
             }
         }
         return match == null ? Optional.empty() : Optional.of(new Caller(match.tenant()));
-    }
-
-    /** Whether the request carries a key at all (to tell "missing" from "wrong" in the 401 message). */
-    public static boolean presented(String apiKeyHeader, String authorizationHeader) {
-        return presentedKey(apiKeyHeader, authorizationHeader).isPresent();
-    }
-
-    private static Optional<String> presentedKey(String apiKeyHeader, String authorizationHeader) {
-        if (apiKeyHeader != null && !apiKeyHeader.isBlank()) {
-            return Optional.of(apiKeyHeader.strip());
-        }
-        return bearer(authorizationHeader);
     }
 
     /** The credential of an {@code Authorization: Bearer <credential>} header (scheme case-insensitive). */

@@ -161,7 +161,8 @@ public final class CallerAuthenticator {
     /** Three base64url parts: anything else cannot be a JWT and is not sent to the verifier. */
     private static boolean looksLikeJwt(String credential) {
         return credential.chars().filter(c -> c == '.').count() == 2
-                && credential.chars().allMatch(c -> c == '.' || c == '-' || c == '_' || c < 128 && Character.isLetterOrDigit(c));
+                && credential.chars().allMatch(c -> c == '.' || c == '-' || c == '_'
+                        || c < 128 && Character.isLetterOrDigit(c));
     }
 
     private static Authentication unauthenticated(String message) {

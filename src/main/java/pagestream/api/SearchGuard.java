@@ -25,8 +25,9 @@ import java.util.concurrent.CompletableFuture;
  * configures any — an API key or an OIDC access token, checked by {@link CallerAuthenticator} (401 without one or
  * with a wrong one, 403 for a token naming no tenant, 503 when the OIDC provider does not answer in time) — and the
  * declared body size (413 over {@code quarkus.http.limits.max-body-size}), answered with the reply's
- * {@code {"error": {...}}} JSON. A token is verified off the event loop; the request is paused meanwhile. It runs just before Quarkus' own upload limit,
- * which answers with an empty 413; that one still catches chunked bodies that grow past the limit.
+ * {@code {"error": {...}}} JSON. A token is verified off the event loop; the request is paused meanwhile. It runs
+ * just before Quarkus' own upload limit, which answers with an empty 413; that one still catches chunked bodies
+ * that grow past the limit.
  * The caller's tenant binding is handed to {@link SearchResource} in the routing context.
  */
 @ApplicationScoped

@@ -34,9 +34,9 @@ import java.util.concurrent.TimeoutException;
  * {@code POST /search}: the query event JSON over HTTP, answered with the same JSON as a reply on the reply topic.
  * It takes the same path as a Kafka query (strict parsing, the embedding executor at query priority, the store),
  * so both answer identically. Errors carry the reply's {@code {"error": {"code", "message"}}} body: 400 for a bad
- * query, 403 when a tenant-bound caller (API key or OIDC token) names another tenant, 504 when the embedding does not come in time, 503
- * while shutting down, 500 otherwise. {@link SearchGuard} answers 401 (credential) and 413 (body over
- * {@code quarkus.http.limits.max-body-size}) before the body is read.
+ * query, 403 when a tenant-bound caller (API key or OIDC token) names another tenant, 504 when the embedding does
+ * not come in time, 503 while shutting down, 500 otherwise. {@link SearchGuard} answers 401 (credential), 413 (body
+ * over {@code quarkus.http.limits.max-body-size}) and 503 (OIDC provider not answering) before the body is read.
  */
 @Path("/search")
 public class SearchResource {

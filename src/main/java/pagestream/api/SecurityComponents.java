@@ -25,8 +25,8 @@ public class SecurityComponents {
         Optional<BearerTokenVerifier> tokens = Optional.empty();
         if (settings.enabled()) {
             if (authServerUrl.isEmpty()) {
-                throw new IllegalArgumentException("pagestream.api.oidc.enabled=true needs quarkus.oidc.auth-server-url "
-                        + "(the OIDC provider's issuer URL, e.g. https://keycloak.example/realms/pagestream)");
+                throw new IllegalArgumentException("pagestream.api.oidc.enabled=true needs "
+                        + "quarkus.oidc.auth-server-url (the OIDC provider's issuer URL, e.g. https://keycloak.example/realms/pagestream)");
             }
             tokens = Optional.of(new OidcTokenVerifier(oidc.get(), settings.tenantClaim()));
         }

@@ -65,7 +65,8 @@ class CallerAuthenticatorTest {
     @Test
     void aKafkaQueryNeedsABearerApiKeyOrToken() {
         CallerAuthenticator authenticator = withVerifier(verifierFor(Optional.of("acme")));
-        assertThat(authenticator.authenticateQuery(authorization("Bearer " + KEY)).caller()).contains(Caller.ANY_TENANT);
+        assertThat(authenticator.authenticateQuery(authorization("Bearer " + KEY)).caller())
+                .contains(Caller.ANY_TENANT);
         assertThat(authenticator.authenticateQuery(authorization("bearer " + ACME_KEY)).caller())
                 .contains(Caller.boundTo("acme"));
         assertThat(authenticator.authenticateQuery(authorization("Bearer " + TOKEN)).caller())
@@ -118,8 +119,11 @@ class CallerAuthenticatorTest {
         PageStreamConfig required = StandaloneConfig.of(Map.of("pagestream.queries.auth", "required"));
         assertThat(none.queries().auth()).isEqualTo(PageStreamConfig.Queries.Auth.NONE);
         assertThat(CallerAuthenticator.apiKeysOnly(keys).forQueries(none.queries())).isSameAs(QueryAuthorizer.NONE);
-        assertThat(CallerAuthenticator.apiKeysOnly(keys).forQueries(required.queries()).authenticate(authorization(null))
-                .rejection()).map(Rejection::reason).contains(Rejection.UNAUTHENTICATED);
+        QueryAuthorizer keysOnly = CallerAuthenticator.apiKeysOnly(keys).forQueries(required.queries());
+        assertThat(keysOnly.authenticate(authorization(null)).rejection()).map(Rejection::reason)
+                .contains(Rejection.UNAUTHENTICATED);
+        assertThat(keysOnly.authenticate(authorization("Bearer " + ACME_KEY)).caller())
+                .contains(Caller.boundTo("acme"));
         assertThatThrownBy(() -> CallerAuthenticator.apiKeysOnly(ApiKeys.of(List.of(), List.of()))
                 .forQueries(required.queries())).hasMessageContaining("pagestream.api.keys");
     }

@@ -12,6 +12,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -106,9 +107,9 @@ final class KafkaQueryClient implements AutoCloseable {
 
     /**
      * Sends a query event without reply headers (so a refusal can only go to the queries DLQ) and returns the
-     * {@code dead-letter-reason} of its dead letter.
+     * headers of its dead letter.
      */
-    String deadLetterReason(String queryJson, String authorization) throws Exception {
+    Headers deadLetter(String queryJson, String authorization) throws Exception {
         String key = "dlq-" + UUID.randomUUID();
         Map<String, Object> consumerConfig = new HashMap<>(clientConfig);
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -129,8 +130,7 @@ final class KafkaQueryClient implements AutoCloseable {
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> dead : dlq.poll(Duration.ofMillis(200))) {
                     if (Arrays.equals(dead.key(), key.getBytes(StandardCharsets.UTF_8))) {
-                        return new String(dead.headers().lastHeader("dead-letter-reason").value(),
-                                StandardCharsets.UTF_8);
+                        return dead.headers();
                     }
                 }
             }

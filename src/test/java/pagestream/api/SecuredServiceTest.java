@@ -9,6 +9,7 @@ import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.header.Headers;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterAll;
@@ -203,17 +204,20 @@ class SecuredServiceTest {
         TestOidcProvider.Tokens tokens = tokens();
         String otherTenant = new TenantIsolationScenario("bound").b;
         String boundToken = sent(tokens.token(BOUND_TENANT, Duration.ofMinutes(5)));
-        for (String body : List.of(NO_FILTER, TenantIsolationScenario.query("{\"tenant\": \"" + BOUND_TENANT + "\"}"))) {
+        String ownFilter = TenantIsolationScenario.query("{\"tenant\": \"" + BOUND_TENANT + "\"}");
+        for (String body : List.of(NO_FILTER, ownFilter)) {
             Response response = post(body, "Authorization", boundToken);
             assertThat(response.statusCode()).as(body).isEqualTo(200);
-            assertThat(TenantIsolationScenario.docsOf(JSON.readTree(response.asByteArray()))).containsExactly("bound-own");
+            assertThat(TenantIsolationScenario.docsOf(JSON.readTree(response.asByteArray())))
+                    .containsExactly("bound-own");
         }
         Response other = post(TenantIsolationScenario.query("{\"tenant\": \"" + otherTenant + "\"}"), "Authorization",
                 boundToken);
         assertThat(other.statusCode()).isEqualTo(403);
         assertThat(other.jsonPath().getString("error.code")).isEqualTo("forbidden");
         Response otherToken = post(NO_FILTER, "Authorization", sent(tokens.token(otherTenant, Duration.ofMinutes(5))));
-        assertThat(TenantIsolationScenario.docsOf(JSON.readTree(otherToken.asByteArray()))).containsExactly("bound-other");
+        assertThat(TenantIsolationScenario.docsOf(JSON.readTree(otherToken.asByteArray())))
+                .containsExactly("bound-other");
 
         Map<String, String> invalid = Map.of("bad signature", tokens.badSignature(BOUND_TENANT),
                 "another issuer", tokens.fromAnotherIssuer(BOUND_TENANT), "expired", tokens.expired(BOUND_TENANT),
@@ -252,9 +256,13 @@ class SecuredServiceTest {
             REPLIES.add(reply.toString());
             assertThat(reply.at("/error/code").asText()).as(refusal.getKey()).isEqualTo(c[2]);
         }
-        // Without a reply path a refused query is dead-lettered with the reason.
-        assertThat(kafka.deadLetterReason(NO_FILTER, null)).isEqualTo("unauthenticated");
-        assertThat(kafka.deadLetterReason(otherFilter, boundToken)).isEqualTo("forbidden");
+        // Without a reply path a refused query is dead-lettered with the reason, its credential left out.
+        assertThat(kafka.deadLetter(NO_FILTER, null).lastHeader("dead-letter-reason").value())
+                .asString(StandardCharsets.UTF_8).isEqualTo("unauthenticated");
+        Headers forbidden = kafka.deadLetter(otherFilter, boundToken);
+        assertThat(forbidden.lastHeader("dead-letter-reason").value()).asString(StandardCharsets.UTF_8)
+                .isEqualTo("forbidden");
+        assertThat(forbidden.lastHeader("authorization") == null).as("authorization header dead-lettered").isTrue();
     }
 
     @Test

@@ -123,7 +123,8 @@ class QueryProcessorTest {
         acme.add(QueryAuthorizer.AUTHORIZATION_HEADER, utf8("Bearer whatever"));
 
         guarded.process(new Record<>(utf8("k"), utf8("{not json"), 0L, anonymous));
-        guarded.process(new Record<>(utf8("k"), utf8("{\"query\": \"q\", \"filter\": {\"tenant\": \"globex\"}}"), 0L, acme));
+        String globex = "{\"query\": \"q\", \"filter\": {\"tenant\": \"globex\"}}";
+        guarded.process(new Record<>(utf8("k"), utf8(globex), 0L, acme));
         guarded.process(new Record<>(utf8("k"), utf8("{\"query\": \"q\"}"), 0L)); // no reply path
 
         assertThat(context.forwarded()).extracting(forward -> new String(forward.record().value().bytes(),
