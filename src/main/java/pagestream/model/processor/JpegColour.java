@@ -1,0 +1,188 @@
+package pagestream.model.processor;
+
+import java.awt.image.ComponentSampleModel;
+import java.awt.image.DataBufferByte;
+import java.awt.image.Raster;
+
+/**
+ * What Pillow's {@code Image.open(jpeg).convert("RGB")} makes of a JPEG's decoded samples, given libjpeg's raw
+ * (upsampled, not colour-converted) output as {@code ImageReader.readRaster} returns it.
+ *
+ * <p>Pillow opens 1, 3 and 4 components as {@code L}, {@code RGB} and {@code CMYK} and lets libjpeg convert; libjpeg
+ * decides what the components are from the markers alone ({@code default_decompress_parms} in jdapimin.c, the same
+ * in libjpeg 6b and libjpeg-turbo): {@link Space#of}. The conversions here are libjpeg's integer ones
+ * (jdcolor.c: 16-bit fixed-point tables, rounding, clamping), then Pillow's {@code CMYK;I} unpacking and
+ * {@code cmyk2rgb}. Doing the conversion here rather than through {@code ImageReader.read} is what keeps embedded
+ * ICC profiles out (Pillow ignores them; TwelveMonkeys applies them) and makes Adobe YCCK files come out as Pillow's.
+ */
+final class JpegColour {
+
+    private static final int SCALE_BITS = 16;
+    private static final int ONE_HALF = 1 << (SCALE_BITS - 1);
+    /** libjpeg's build_ycc_rgb_table, indexed by the chroma sample (x = sample - 128). */
+    private static final int[] CR_R = new int[256];
+    private static final int[] CB_B = new int[256];
+    private static final int[] CR_G = new int[256];
+    private static final int[] CB_G = new int[256];
+
+    static {
+        for (int i = 0; i < 256; i++) {
+            int x = i - 128;
+            CR_R[i] = (fix(1.40200) * x + ONE_HALF) >> SCALE_BITS;
+            CB_B[i] = (fix(1.77200) * x + ONE_HALF) >> SCALE_BITS;
+            CR_G[i] = -fix(0.71414) * x;
+            CB_G[i] = -fix(0.34414) * x + ONE_HALF;
+        }
+    }
+
+    private JpegColour() {
+    }
+
+    private static int fix(double x) {
+        return (int) (x * (1L << SCALE_BITS) + 0.5);
+    }
+
+    /** The colour space libjpeg assigns to the stored components. */
+    enum Space {
+        GREY, YCBCR, RGB, CMYK, YCCK;
+
+        /** libjpeg's rules: JFIF means YCbCr; else the Adobe transform; else the component ids. */
+        static Space of(JpegMarkers markers) {
+            return switch (markers.components()) {
+                case 1 -> GREY;
+                case 3 -> {
+                    if (markers.jfif()) {
+                        yield YCBCR;
+                    }
+                    if (markers.adobeTransform() >= 0) {
+                        yield markers.adobeTransform() == 0 ? RGB : YCBCR;
+                    }
+                    int[] ids = markers.componentIds();
+                    yield ids[0] == 'R' && ids[1] == 'G' && ids[2] == 'B' ? RGB : YCBCR;
+                }
+                case 4 -> markers.adobeTransform() > 0 ? YCCK : CMYK; // no Adobe marker: plain (inverted) CMYK
+                default -> throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT_IMAGE,
+                        "JPEG has " + markers.components() + " components; Pillow opens only 1, 3 or 4");
+            };
+        }
+
+        int bands() {
+            return switch (this) {
+                case GREY -> 1;
+                case YCBCR, RGB -> 3;
+                case CMYK, YCCK -> 4;
+            };
+        }
+    }
+
+    /** Converts libjpeg's raw samples of {@code space} to Pillow's RGB. */
+    static RgbImage toRgb(Raster raw, Space space) {
+        if (raw.getNumBands() != space.bands()) {
+            throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT_IMAGE, "JPEG decoded to "
+                    + raw.getNumBands() + " bands where its markers say " + space + " (" + space.bands() + ")");
+        }
+        int width = raw.getWidth();
+        int height = raw.getHeight();
+        byte[] rgb = new byte[Math.multiplyExact(Math.multiplyExact(width, height), 3)];
+        int bands = space.bands();
+        if (raw.getSampleModel() instanceof ComponentSampleModel layout
+                && raw.getDataBuffer() instanceof DataBufferByte buffer && buffer.getNumBanks() == 1
+                && isInterleaved(layout, bands)) {
+            // The JDK reader's layout: the samples are converted where they lie.
+            int base = buffer.getOffset() + layout.getOffset(raw.getMinX() - raw.getSampleModelTranslateX(),
+                    raw.getMinY() - raw.getSampleModelTranslateY());
+            convertRows(buffer.getData(), base, layout.getScanlineStride(), width, height, space, rgb);
+        } else {
+            byte[] packed = new byte[Math.multiplyExact(width * height, bands)];
+            int[] row = new int[width * bands];
+            for (int y = 0, o = 0; y < height; y++) {
+                raw.getPixels(raw.getMinX(), raw.getMinY() + y, width, 1, row);
+                for (int sample : row) {
+                    packed[o++] = (byte) sample;
+                }
+            }
+            convertRows(packed, 0, width * bands, width, height, space, rgb);
+        }
+        return new RgbImage(width, height, rgb);
+    }
+
+    private static boolean isInterleaved(ComponentSampleModel layout, int bands) {
+        int[] offsets = layout.getBandOffsets();
+        if (layout.getPixelStride() != bands || offsets.length != bands) {
+            return false;
+        }
+        for (int b = 0; b < bands; b++) {
+            if (offsets[b] != b || layout.getBankIndices()[b] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void convertRows(byte[] in, int base, int stride, int width, int height, Space space,
+            byte[] rgb) {
+        int o = 0;
+        for (int y = 0; y < height; y++) {
+            int p = base + y * stride;
+            int end = p + width * space.bands();
+            switch (space) {
+                case GREY -> {
+                    for (; p < end; p++) {
+                        byte v = in[p];
+                        rgb[o++] = v;
+                        rgb[o++] = v;
+                        rgb[o++] = v;
+                    }
+                }
+                case RGB -> {
+                    System.arraycopy(in, p, rgb, o, width * 3);
+                    o += width * 3;
+                }
+                case YCBCR -> {
+                    for (; p < end; p += 3) {
+                        int luma = in[p] & 0xFF;
+                        int cb = in[p + 1] & 0xFF;
+                        int cr = in[p + 2] & 0xFF;
+                        rgb[o++] = (byte) clamp(luma + CR_R[cr]);
+                        rgb[o++] = (byte) clamp(luma + ((CB_G[cb] + CR_G[cr]) >> SCALE_BITS));
+                        rgb[o++] = (byte) clamp(luma + CB_B[cb]);
+                    }
+                }
+                case CMYK -> {
+                    for (; p < end; p += 4) {
+                        // libjpeg passes the stored (Adobe-inverted) CMYK through; Pillow's CMYK;I un-inverts it,
+                        // so its ink is 255 - stored and 255 - K is the stored K.
+                        int notBlack = in[p + 3] & 0xFF;
+                        rgb[o++] = (byte) cmykChannel(255 - (in[p] & 0xFF), notBlack);
+                        rgb[o++] = (byte) cmykChannel(255 - (in[p + 1] & 0xFF), notBlack);
+                        rgb[o++] = (byte) cmykChannel(255 - (in[p + 2] & 0xFF), notBlack);
+                    }
+                }
+                case YCCK -> {
+                    for (; p < end; p += 4) {
+                        // libjpeg's ycck_cmyk_convert gives 255 - clamp(YCbCr -> RGB); Pillow un-inverts that back
+                        // to the clamped RGB value as its ink; K is passed through as for CMYK.
+                        int luma = in[p] & 0xFF;
+                        int cb = in[p + 1] & 0xFF;
+                        int cr = in[p + 2] & 0xFF;
+                        int notBlack = in[p + 3] & 0xFF;
+                        rgb[o++] = (byte) cmykChannel(clamp(luma + CR_R[cr]), notBlack);
+                        rgb[o++] = (byte) cmykChannel(clamp(luma + ((CB_G[cb] + CR_G[cr]) >> SCALE_BITS)), notBlack);
+                        rgb[o++] = (byte) cmykChannel(clamp(luma + CB_B[cb]), notBlack);
+                    }
+                }
+                default -> throw new IllegalStateException(space.name());
+            }
+        }
+    }
+
+    private static int clamp(int v) {
+        return v < 0 ? 0 : Math.min(v, 255);
+    }
+
+    /** Pillow's {@code cmyk2rgb} for one channel: {@code (255 - k) - round(ink * (255 - k) / 255)}. */
+    private static int cmykChannel(int ink, int notBlack) {
+        int t = ink * notBlack + 128;
+        return notBlack - (((t >> 8) + t) >> 8);
+    }
+}
