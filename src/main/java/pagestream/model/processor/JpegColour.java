@@ -25,7 +25,14 @@ final class JpegColour {
     private static final int[] CR_G = new int[256];
     private static final int[] CB_G = new int[256];
 
+    /** libjpeg's range_limit: {@code RANGE[RANGE_OFFSET + v]} is v clamped to 0..255, for v in -384..639. */
+    private static final int RANGE_OFFSET = 384;
+    private static final byte[] RANGE = new byte[1024];
+
     static {
+        for (int v = -RANGE_OFFSET; v < RANGE.length - RANGE_OFFSET; v++) {
+            RANGE[RANGE_OFFSET + v] = (byte) clamp(v);
+        }
         for (int i = 0; i < 256; i++) {
             int x = i - 128;
             CR_R[i] = (fix(1.40200) * x + ONE_HALF) >> SCALE_BITS;
@@ -122,8 +129,8 @@ final class JpegColour {
     private static void convertRows(byte[] in, int base, int stride, int width, int height, Space space,
             byte[] rgb) {
         int o = 0;
-        for (int y = 0; y < height; y++) {
-            int p = base + y * stride;
+        for (int row = 0; row < height; row++) {
+            int p = base + row * stride;
             int end = p + width * space.bands();
             switch (space) {
                 case GREY -> {
@@ -139,13 +146,21 @@ final class JpegColour {
                     o += width * 3;
                 }
                 case YCBCR -> {
-                    for (; p < end; p += 3) {
-                        int luma = in[p] & 0xFF;
+                    for (; p < end; p += 3, o += 3) {
+                        byte luma = in[p];
                         int cb = in[p + 1] & 0xFF;
                         int cr = in[p + 2] & 0xFF;
-                        rgb[o++] = (byte) clamp(luma + CR_R[cr]);
-                        rgb[o++] = (byte) clamp(luma + ((CB_G[cb] + CR_G[cr]) >> SCALE_BITS));
-                        rgb[o++] = (byte) clamp(luma + CB_B[cb]);
+                        if (cb == 128 && cr == 128) {
+                            // neutral chroma (most of a document page): every table entry is 0, R = G = B = Y
+                            rgb[o] = luma;
+                            rgb[o + 1] = luma;
+                            rgb[o + 2] = luma;
+                        } else {
+                            int y = luma & 0xFF;
+                            rgb[o] = RANGE[RANGE_OFFSET + y + CR_R[cr]];
+                            rgb[o + 1] = RANGE[RANGE_OFFSET + y + ((CB_G[cb] + CR_G[cr]) >> SCALE_BITS)];
+                            rgb[o + 2] = RANGE[RANGE_OFFSET + y + CB_B[cb]];
+                        }
                     }
                 }
                 case CMYK -> {
