@@ -2,9 +2,7 @@ package pagestream.model.processor;
 
 import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
@@ -73,17 +71,18 @@ public final class ImageDecoder {
             }
         }
         ImageReader reader = readerFor(format);
-        byte[] input = bytes;
-        if (format == ImageFormat.GIF && GifBlocks.endsAfterFirstImageSubBlock(bytes)) {
-            // All the image data may be there with only the block terminator (and trailer) missing: Pillow decodes
-            // such a file, the JDK reader fails looking for the terminator before handing over the last pixels.
-            input = Arrays.copyOf(bytes, bytes.length + 1);
-        }
+        byte[] input = format == ImageFormat.GIF ? GifFirstFrame.readable(bytes) : bytes;
         try (ImageInputStream stream = new ByteArrayImageInputStream(input)) {
             reader.setInput(stream, true, true);
             int width = reader.getWidth(0);
             int height = reader.getHeight(0);
             checkSize(format, width, height);
+            GifBlocks.Layout gif = format == ImageFormat.GIF ? GifBlocks.layout(bytes).orElseThrow(
+                    () -> new ImageDecodeException(ImageDecodeException.Reason.CORRUPT_IMAGE,
+                            "GIF ends before its first image descriptor")) : null;
+            if (gif != null) {
+                checkSize(format, GifFirstFrame.canvasWidth(gif, width), GifFirstFrame.canvasHeight(gif, height));
+            }
             JpegMarkers markers = format == ImageFormat.JPEG ? JpegMarkers.read(bytes) : null;
             if (markers != null && !markers.scanDataFollows()) {
                 // libjpeg pads a JPEG cut inside its headers with grey and warns only of the missing EOI marker
@@ -96,8 +95,8 @@ public final class ImageDecoder {
             if (markers != null) {
                 // libjpeg's raw samples, converted as Pillow has libjpeg convert them (no ICC profile applied)
                 rgb = JpegColour.toRgb(reader.readRaster(0, null), JpegColour.Space.of(markers));
-            } else if (format == ImageFormat.GIF) {
-                rgb = RasterToRgb.convert(readWholeGifFrame(reader, height, bytes.length));
+            } else if (gif != null) {
+                rgb = GifFirstFrame.read(reader, gif, height, bytes.length);
             } else {
                 rgb = RasterToRgb.convert(reader.read(0));
             }
@@ -128,21 +127,6 @@ public final class ImageDecoder {
                     format + " declares " + width + "x" + height + " = " + ((long) width * height)
                             + " pixels, more than the limit of " + maxPixels);
         }
-    }
-
-    /**
-     * The first frame, refused when its image data ends before its last row (Pillow: "image file is truncated")
-     * where the JDK reader would leave the missing rows black.
-     */
-    private static BufferedImage readWholeGifFrame(ImageReader reader, int height, int length) throws IOException {
-        GifRowCounter counter = new GifRowCounter();
-        reader.addIIOReadUpdateListener(counter);
-        BufferedImage image = reader.read(0);
-        if (counter.rows() < height) {
-            throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT_IMAGE, "GIF data is truncated ("
-                    + length + " bytes): its image data ends after " + counter.rows() + " of " + height + " rows");
-        }
-        return image;
     }
 
     private static IIOReadWarningListener truncationListener(AtomicReference<String> truncation) {
