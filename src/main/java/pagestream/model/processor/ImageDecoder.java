@@ -94,7 +94,8 @@ public final class ImageDecoder {
             RgbImage rgb;
             if (markers != null) {
                 // libjpeg's raw samples, converted as Pillow has libjpeg convert them (no ICC profile applied)
-                rgb = JpegColour.toRgb(reader.readRaster(0, null), JpegColour.Space.of(markers));
+                rgb = JpegColour.toRgb(reader.readRaster(0, null), JpegColour.Space.of(markers),
+                        markers.verticallyHalved());
             } else if (gif != null) {
                 rgb = GifFirstFrame.read(reader, gif, height, bytes.length);
             } else {

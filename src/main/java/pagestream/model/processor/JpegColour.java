@@ -42,6 +42,9 @@ final class JpegColour {
         }
     }
 
+    /** Rounding of h1v2_fancy_upsample for the upper and the lower row of a pair. */
+    private static final int[] UPSAMPLE_BIAS = {1, 2};
+
     private JpegColour() {
     }
 
@@ -82,8 +85,11 @@ final class JpegColour {
         }
     }
 
-    /** Converts libjpeg's raw samples of {@code space} to Pillow's RGB. */
-    static RgbImage toRgb(Raster raw, Space space) {
+    /**
+     * Converts libjpeg's raw samples of {@code space} to Pillow's RGB; components the JDK's libjpeg upsampled by
+     * repeating rows ({@code verticallyHalved}) are first re-upsampled as libjpeg-turbo does.
+     */
+    static RgbImage toRgb(Raster raw, Space space, boolean[] verticallyHalved) {
         if (raw.getNumBands() != space.bands()) {
             throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT_IMAGE, "JPEG decoded to "
                     + raw.getNumBands() + " bands where its markers say " + space + " (" + space.bands() + ")");
@@ -92,25 +98,62 @@ final class JpegColour {
         int height = raw.getHeight();
         byte[] rgb = new byte[Math.multiplyExact(Math.multiplyExact(width, height), 3)];
         int bands = space.bands();
+        byte[] samples;
+        int base;
+        int stride;
         if (raw.getSampleModel() instanceof ComponentSampleModel layout
                 && raw.getDataBuffer() instanceof DataBufferByte buffer && buffer.getNumBanks() == 1
                 && isInterleaved(layout, bands)) {
             // The JDK reader's layout: the samples are converted where they lie.
-            int base = buffer.getOffset() + layout.getOffset(raw.getMinX() - raw.getSampleModelTranslateX(),
+            samples = buffer.getData();
+            base = buffer.getOffset() + layout.getOffset(raw.getMinX() - raw.getSampleModelTranslateX(),
                     raw.getMinY() - raw.getSampleModelTranslateY());
-            convertRows(buffer.getData(), base, layout.getScanlineStride(), width, height, space, rgb);
+            stride = layout.getScanlineStride();
         } else {
-            byte[] packed = new byte[Math.multiplyExact(width * height, bands)];
+            samples = new byte[Math.multiplyExact(width * height, bands)];
+            base = 0;
+            stride = width * bands;
             int[] row = new int[width * bands];
             for (int y = 0, o = 0; y < height; y++) {
                 raw.getPixels(raw.getMinX(), raw.getMinY() + y, width, 1, row);
                 for (int sample : row) {
-                    packed[o++] = (byte) sample;
+                    samples[o++] = (byte) sample;
                 }
             }
-            convertRows(packed, 0, width * bands, width, height, space, rgb);
         }
+        for (int c = 0; c < Math.min(bands, verticallyHalved.length); c++) {
+            if (verticallyHalved[c]) {
+                interpolateRepeatedRows(samples, base, stride, width, height, bands, c);
+            }
+        }
+        convertRows(samples, base, stride, width, height, space, rgb);
         return new RgbImage(width, height, rgb);
+    }
+
+    /**
+     * libjpeg-turbo's h1v2_fancy_upsample on band {@code band}, whose rows come in repeated pairs (libjpeg 6b's
+     * int_upsample): each output row is 3/4 of its source row plus 1/4 of the nearer neighbour (the row above for
+     * the upper of the pair, below for the lower), the image's first and last source rows standing in for their
+     * missing neighbours.
+     */
+    private static void interpolateRepeatedRows(byte[] data, int base, int stride, int width, int height, int bands,
+            int band) {
+        int sourceRows = (height + 1) / 2;
+        byte[] source = new byte[sourceRows * width];
+        for (int r = 0; r < sourceRows; r++) {
+            for (int x = 0, p = base + 2 * r * stride + band; x < width; x++, p += bands) {
+                source[r * width + x] = data[p];
+            }
+        }
+        for (int y = 0; y < height; y++) {
+            int r = y / 2;
+            int neighbour = (y & 1) == 0 ? Math.max(r - 1, 0) : Math.min(r + 1, sourceRows - 1);
+            int bias = UPSAMPLE_BIAS[y & 1];
+            for (int x = 0, p = base + y * stride + band; x < width; x++, p += bands) {
+                int sum = 3 * (source[r * width + x] & 0xFF) + (source[neighbour * width + x] & 0xFF);
+                data[p] = (byte) ((sum + bias) >> 2);
+            }
+        }
     }
 
     private static boolean isInterleaved(ComponentSampleModel layout, int bands) {

@@ -7,11 +7,13 @@ package pagestream.model.processor;
  *
  * @param components     components in the frame (0 when no SOF came before the first SOS or the end)
  * @param componentIds   their ids, in frame order
+ * @param sampling       their sampling factors, in frame order: horizontal in the high nibble, vertical in the low
  * @param jfif           a JFIF APP0 segment was seen
  * @param adobeTransform the Adobe APP14 transform flag, -1 without an Adobe segment
  * @param scanDataFollows bytes follow the first SOS header (false: the file ends inside its headers)
  */
-record JpegMarkers(int components, int[] componentIds, boolean jfif, int adobeTransform, boolean scanDataFollows) {
+record JpegMarkers(int components, int[] componentIds, int[] sampling, boolean jfif, int adobeTransform,
+        boolean scanDataFollows) {
 
     private static final int SOS = 0xDA;
     private static final int APP0 = 0xE0;
@@ -21,13 +23,14 @@ record JpegMarkers(int components, int[] componentIds, boolean jfif, int adobeTr
     static JpegMarkers read(byte[] jpeg) {
         int components = 0;
         int[] ids = new int[0];
+        int[] sampling = new int[0];
         boolean jfif = false;
         int adobeTransform = -1;
         int position = 2; // after SOI
         while (position < jpeg.length) {
             if ((jpeg[position] & 0xFF) != 0xFF) {
                 // not a marker where one must be: the decoder reports what is wrong
-                return new JpegMarkers(components, ids, jfif, adobeTransform, true);
+                return new JpegMarkers(components, ids, sampling, jfif, adobeTransform, true);
             }
             while (position < jpeg.length && (jpeg[position] & 0xFF) == 0xFF) {
                 position++; // fill bytes
@@ -48,8 +51,10 @@ record JpegMarkers(int components, int[] componentIds, boolean jfif, int adobeTr
             if (isStartOfFrame(marker) && dataLength >= 6) {
                 components = jpeg[data + 5] & 0xFF;
                 ids = new int[components];
-                for (int c = 0; c < components && data + 6 + 3 * c < jpeg.length; c++) {
+                sampling = new int[components];
+                for (int c = 0; c < components && data + 7 + 3 * c < jpeg.length; c++) {
                     ids[c] = jpeg[data + 6 + 3 * c] & 0xFF;
+                    sampling[c] = jpeg[data + 7 + 3 * c] & 0xFF;
                 }
             } else if (marker == APP0 && dataLength >= 14 && startsWith(jpeg, data, "JFIF\0")) {
                 jfif = true;
@@ -58,10 +63,28 @@ record JpegMarkers(int components, int[] componentIds, boolean jfif, int adobeTr
             }
             position += length;
             if (marker == SOS) { // its header ends here, the scan's data must follow
-                return new JpegMarkers(components, ids, jfif, adobeTransform, position < jpeg.length);
+                return new JpegMarkers(components, ids, sampling, jfif, adobeTransform, position < jpeg.length);
             }
         }
-        return new JpegMarkers(components, ids, jfif, adobeTransform, false);
+        return new JpegMarkers(components, ids, sampling, jfif, adobeTransform, false);
+    }
+
+    /**
+     * The components libjpeg-turbo upsamples vertically by interpolation where the JDK's libjpeg 6b repeats rows:
+     * full horizontal resolution, half the vertical (4:4:0 chroma; h1v2_fancy_upsample exists in turbo only).
+     */
+    boolean[] verticallyHalved() {
+        int maxH = 0;
+        int maxV = 0;
+        for (int factors : sampling) {
+            maxH = Math.max(maxH, factors >> 4);
+            maxV = Math.max(maxV, factors & 0xF);
+        }
+        boolean[] halved = new boolean[sampling.length];
+        for (int c = 0; c < sampling.length; c++) {
+            halved[c] = (sampling[c] >> 4) == maxH && 2 * (sampling[c] & 0xF) == maxV;
+        }
+        return halved;
     }
 
     /** SOF0-3, 5-7, 9-11, 13-15 (C4 is DHT, C8 reserved, CC is DAC). */
