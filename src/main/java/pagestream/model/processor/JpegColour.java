@@ -29,6 +29,9 @@ final class JpegColour {
     private static final int RANGE_OFFSET = 384;
     private static final byte[] RANGE = new byte[1024];
 
+    /** Rounding of h1v2_fancy_upsample for the upper and the lower row of a pair. */
+    private static final int[] UPSAMPLE_BIAS = {1, 2};
+
     static {
         for (int v = -RANGE_OFFSET; v < RANGE.length - RANGE_OFFSET; v++) {
             RANGE[RANGE_OFFSET + v] = (byte) clamp(v);
@@ -41,9 +44,6 @@ final class JpegColour {
             CB_G[i] = -fix(0.34414) * x + ONE_HALF;
         }
     }
-
-    /** Rounding of h1v2_fancy_upsample for the upper and the lower row of a pair. */
-    private static final int[] UPSAMPLE_BIAS = {1, 2};
 
     private JpegColour() {
     }

@@ -29,8 +29,8 @@ record JpegMarkers(int components, int[] componentIds, int[] sampling, boolean j
         int position = 2; // after SOI
         while (position < jpeg.length) {
             if ((jpeg[position] & 0xFF) != 0xFF) {
-                // not a marker where one must be: the decoder reports what is wrong
-                return new JpegMarkers(components, ids, sampling, jfif, adobeTransform, true);
+                position++; // bytes where a marker must be: libjpeg skips them with a warning, and so do we
+                continue;
             }
             while (position < jpeg.length && (jpeg[position] & 0xFF) == 0xFF) {
                 position++; // fill bytes

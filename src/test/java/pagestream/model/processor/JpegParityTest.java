@@ -39,6 +39,22 @@ class JpegParityTest {
     }
 
     @Test
+    void bytesBetweenSegmentsAreSkippedAsLibjpegSkipsThem() throws IOException {
+        // libjpeg warns "extraneous bytes before marker" and goes on; Pillow 9.4 gives rgb_420's pixels for this file
+        byte[] jpeg = resource("rgb_420.jpg");
+        int afterApp0 = 4 + ((jpeg[4] & 0xFF) << 8 | jpeg[5] & 0xFF);
+        byte[] padded = new byte[jpeg.length + 3];
+        System.arraycopy(jpeg, 0, padded, 0, afterApp0);
+        padded[afterApp0] = 0x12;
+        padded[afterApp0 + 1] = 0x34;
+        padded[afterApp0 + 2] = 0x56;
+        System.arraycopy(jpeg, afterApp0, padded, afterApp0 + 3, jpeg.length - afterApp0);
+
+        assertThat(JpegMarkers.read(padded).jfif()).isTrue();
+        assertThat(decoder.decode(padded).rgb()).isEqualTo(decoder.decode(resource("rgb_420.rgb.png")).rgb());
+    }
+
+    @Test
     void colourSpaceFollowsLibjpegsMarkerRules() throws IOException {
         assertThat(space("rgb_420")).isEqualTo(JpegColour.Space.YCBCR);
         assertThat(space("rgb_no_jfif")).isEqualTo(JpegColour.Space.YCBCR);
