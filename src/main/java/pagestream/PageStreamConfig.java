@@ -234,23 +234,54 @@ public interface PageStreamConfig {
          * are always filtered to its tenant; a query naming another tenant is refused (403).
          */
         Optional<List<String>> tenantKeys();
-    }
 
-    /** Where Hugging Face repo ids in {@code pagestream.model} come from; the HF_* environment variables apply too. */
-    interface Hub {
-        /** Use only the local Hugging Face cache, never the network (same as {@code HF_HUB_OFFLINE=1}). */
-        @WithDefault("false")
-        boolean offline();
+        Oidc oidc();
 
-        /** Hub cache root; default {@code HF_HUB_CACHE}, else {@code $HF_HOME/hub}, else {@code ~/.cache/huggingface/hub}. */
-        Optional<Path> cacheDir();
+        /**
+         * OIDC bearer access tokens (JWTs) verified against {@code quarkus.oidc.auth-server-url} (issuer, signature
+         * by the provider's JWKS, expiry; {@code quarkus.oidc.token.audience} when set). The caller's tenant is
+         * the token's {@code tenant-claim}: such a caller is bound to it like a tenant-bound key.
+         */
+        interface Oidc {
+            /** Accept OIDC tokens (also switches Quarkus' default OIDC tenant on; off: the app starts without it). */
+            @WithDefault("false")
+            boolean enabled();
+
+            /** The claim naming the caller's tenant; a token without it (or with a non-string value) is refused. */
+            @WithDefault("tenant")
+            String tenantClaim();
+
+            /**
+             * Longest wait for a token's verification (normally local; a JWKS refresh goes to the provider).
+             * A Kafka query waits on its stream thread: an unreachable provider costs at most this, then an
+             * {@code unavailable} error.
+             */
+            @WithDefault("PT5S")
+            Duration verifyTimeout();
+
+            /** Verified tokens remembered (by SHA-256) until they expire, so a stream thread verifies a token once. */
+            @WithDefault("10000")
+            int cacheSize();
+        }
     }
 
     /**
-     * The query path runs as a Kafka Streams application of its own ({@code <application id>-queries}), apart from
-     * ingestion, so that ingestion's transaction commits and blocked page threads never delay a reply.
+     * Kafka query events. They are answered by a Kafka Streams application of their own ({@code <application
+     * id>-queries}), apart from ingestion, so that ingestion's transaction commits and blocked page threads never
+     * delay a reply.
      */
     interface Queries {
+        /**
+         * {@code none}: Kafka ACLs alone decide who may query, any tenant. {@code required}: every query event
+         * carries {@code authorization: Bearer <API key or OIDC token>}, checked as {@code POST /search} checks it.
+         */
+        @WithDefault("none")
+        Auth auth();
+
+        enum Auth {
+            NONE, REQUIRED
+        }
+
         /**
          * {@code at_least_once}: a reply is visible as soon as the broker acknowledged it; after a crash a query may
          * be answered twice, with the same correlation id (request-reply clients drop a reply they no longer wait
@@ -264,5 +295,15 @@ public interface PageStreamConfig {
          * the queries answered again after a crash), 100 ms with {@code exactly_once_v2} (replies wait for it).
          */
         Optional<Duration> commitInterval();
+    }
+
+    /** Where Hugging Face repo ids in {@code pagestream.model} come from; the HF_* environment variables apply too. */
+    interface Hub {
+        /** Use only the local Hugging Face cache, never the network (same as {@code HF_HUB_OFFLINE=1}). */
+        @WithDefault("false")
+        boolean offline();
+
+        /** Hub cache root; default {@code HF_HUB_CACHE}, else {@code $HF_HOME/hub}, else {@code ~/.cache/huggingface/hub}. */
+        Optional<Path> cacheDir();
     }
 }

@@ -1,6 +1,7 @@
 package pagestream.api;
 
 import pagestream.PageStreamConfig;
+import pagestream.stream.Caller;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -15,10 +16,6 @@ import java.util.Optional;
  * of the process nor the response time tells anything about a key.
  */
 public final class ApiKeys {
-
-    /** Who called: a key for every tenant ({@code tenant} empty) or a key bound to one tenant. */
-    public record Caller(Optional<String> tenant) {
-    }
 
     private record Grant(byte[] digest, Optional<String> tenant) {
     }
@@ -66,16 +63,9 @@ public final class ApiKeys {
         return !grants.isEmpty();
     }
 
-    /**
-     * The caller a presented key belongs to: from {@code X-API-Key}, or else {@code Authorization: Bearer}. Every
-     * configured key is compared, whether or not an earlier one matched.
-     */
-    public Optional<Caller> authenticate(String apiKeyHeader, String authorizationHeader) {
-        Optional<String> presented = presentedKey(apiKeyHeader, authorizationHeader);
-        if (presented.isEmpty()) {
-            return Optional.empty();
-        }
-        byte[] digest = digest(presented.get());
+    /** The caller {@code key} belongs to; every configured key is compared, whether or not an earlier one matched. */
+    public Optional<Caller> callerOf(String key) {
+        byte[] digest = digest(key);
         Grant match = null;
         for (Grant grant : grants) {
             if (MessageDigest.isEqual(grant.digest(), digest) && match == null) {
@@ -85,15 +75,8 @@ public final class ApiKeys {
         return match == null ? Optional.empty() : Optional.of(new Caller(match.tenant()));
     }
 
-    /** Whether the request carries a key at all (to tell "missing" from "wrong" in the 401 message). */
-    public static boolean presented(String apiKeyHeader, String authorizationHeader) {
-        return presentedKey(apiKeyHeader, authorizationHeader).isPresent();
-    }
-
-    private static Optional<String> presentedKey(String apiKeyHeader, String authorizationHeader) {
-        if (apiKeyHeader != null && !apiKeyHeader.isBlank()) {
-            return Optional.of(apiKeyHeader.strip());
-        }
+    /** The credential of an {@code Authorization: Bearer <credential>} header (scheme case-insensitive). */
+    static Optional<String> bearer(String authorizationHeader) {
         if (authorizationHeader != null && authorizationHeader.regionMatches(true, 0, "Bearer ", 0, 7)) {
             String token = authorizationHeader.substring(7).strip();
             return token.isEmpty() ? Optional.empty() : Optional.of(token);
@@ -101,7 +84,7 @@ public final class ApiKeys {
         return Optional.empty();
     }
 
-    private static byte[] digest(String key) {
+    static byte[] digest(String key) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {

@@ -12,6 +12,7 @@ import pagestream.kafka.PageStreamTopics;
 import pagestream.model.ColPaliModel;
 import pagestream.store.MultiVectorStore;
 import pagestream.stream.PageStreamTopology;
+import pagestream.stream.QueryAuthorizer;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -76,7 +77,11 @@ public final class InProcessPipeline implements AutoCloseable {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         KafkaStreams streams = new KafkaStreams(PageStreamTopology.ingestion(config, executor, store), props);
         streams.setUncaughtExceptionHandler(new StreamThreadReplacer());
-        KafkaStreams queryStreams = QueryApplication.create(props, config, executor, store, latency -> { });
+        // Query events are checked against API keys only here: OIDC needs Quarkus.
+        QueryAuthorizer queryAuthorizer = CallerAuthenticator.apiKeysOnly(ApiKeys.from(config.api()))
+                .forQueries(config.queries());
+        KafkaStreams queryStreams = QueryApplication.create(props, config, executor, store, latency -> { },
+                queryAuthorizer);
         InProcessPipeline pipeline = new InProcessPipeline(broker, config.topics().queries(), store, executor,
                 applicationId, streams, queryStreams);
         streams.setStateListener(countRebalances(pipeline.ingestionRebalances));

@@ -8,6 +8,7 @@ import pagestream.PageStreamConfig;
 import pagestream.embed.EmbeddingExecutor;
 import pagestream.store.MultiVectorStore;
 import pagestream.stream.PageStreamTopology;
+import pagestream.stream.QueryAuthorizer;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,10 +50,14 @@ public final class QueryApplication {
         return props;
     }
 
-    /** A new, not yet started instance; {@code replyLatency} gets each query's latency, request to reply sent. */
+    /**
+     * A new, not yet started instance; {@code replyLatency} gets each query's latency, request to reply sent;
+     * {@code authorizer} says who sent each query event.
+     */
     public static KafkaStreams create(Map<?, ?> ingestion, PageStreamConfig config, EmbeddingExecutor executor,
-            MultiVectorStore store, Consumer<Duration> replyLatency) {
-        KafkaStreams streams = new KafkaStreams(PageStreamTopology.queries(config, executor, store, replyLatency),
+            MultiVectorStore store, Consumer<Duration> replyLatency, QueryAuthorizer authorizer) {
+        KafkaStreams streams = new KafkaStreams(
+                PageStreamTopology.queries(config, executor, store, replyLatency, authorizer),
                 properties(ingestion, config));
         streams.setUncaughtExceptionHandler(QueryApplication::replaceThread);
         return streams;

@@ -45,11 +45,14 @@ public class QueryStreams {
     @Inject
     Metrics metrics;
 
+    @Inject
+    CallerAuthenticator authenticator;
+
     private volatile KafkaStreams streams;
 
     void start(@Observes StartupEvent event) {
         KafkaStreams created = QueryApplication.create(ingestionConfig.originals(), config, executor, store,
-                took -> metrics.queryAnswered("kafka", took));
+                took -> metrics.queryAnswered("kafka", took), authenticator.forQueries(config.queries()));
         created.setStateListener(state);
         streams = created;
         created.start();

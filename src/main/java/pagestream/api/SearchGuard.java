@@ -2,6 +2,8 @@ package pagestream.api;
 
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.vertx.http.runtime.RouteConstants;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -10,32 +12,37 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import pagestream.PageStreamConfig;
+import pagestream.stream.Caller;
+import pagestream.stream.QueryAuthorizer.Authentication;
 import pagestream.stream.Rejection;
 import pagestream.stream.ReplyCodec;
 
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * Guards {@code POST /search} before its body is read: the API key when {@code pagestream.api.*} configures any
- * (401 without or with a wrong one), and the declared body size (413 over {@code quarkus.http.limits.max-body-size}),
- * both answered with the reply's {@code {"error": {...}}} JSON. It runs just before Quarkus' own upload limit,
- * which answers with an empty 413; that one still catches chunked bodies that grow past the limit.
+ * Guards {@code POST /search} before its body is read: the caller's credential when {@code pagestream.api.*}
+ * configures any — an API key or an OIDC access token, checked by {@link CallerAuthenticator} (401 without one or
+ * with a wrong one, 403 for a token naming no tenant, 503 when the OIDC provider does not answer in time) — and the
+ * declared body size (413 over {@code quarkus.http.limits.max-body-size}), answered with the reply's
+ * {@code {"error": {...}}} JSON. A token is verified off the event loop; the request is paused meanwhile. It runs
+ * just before Quarkus' own upload limit, which answers with an empty 413; that one still catches chunked bodies
+ * that grow past the limit.
  * The caller's tenant binding is handed to {@link SearchResource} in the routing context.
  */
 @ApplicationScoped
 public class SearchGuard {
 
-    /** Routing-context key of the {@link ApiKeys.Caller} of an authenticated request. */
+    /** Routing-context key of the {@link Caller} of an authenticated request. */
     static final String CALLER = "pagestream.caller";
 
-    private final ApiKeys apiKeys;
+    private final CallerAuthenticator authenticator;
     private final Optional<MemorySize> maxBodySize;
 
     @Inject
-    public SearchGuard(PageStreamConfig config,
+    public SearchGuard(CallerAuthenticator authenticator,
             @ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> maxBodySize) {
-        this.apiKeys = ApiKeys.from(config.api());
+        this.authenticator = authenticator;
         this.maxBodySize = maxBodySize;
     }
 
@@ -44,19 +51,45 @@ public class SearchGuard {
     }
 
     private void check(RoutingContext rc) {
-        if (apiKeys.required()) {
-            String apiKey = rc.request().getHeader("X-API-Key");
-            String authorization = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
-            Optional<ApiKeys.Caller> caller = apiKeys.authenticate(apiKey, authorization);
-            if (caller.isEmpty()) {
-                rc.response().putHeader("WWW-Authenticate", "Bearer");
-                refuse(rc, 401, new Rejection("unauthorized", ApiKeys.presented(apiKey, authorization)
-                        ? "the API key is not valid"
-                        : "POST /search needs an API key: send X-API-Key: <key> or Authorization: Bearer <key>"));
-                return;
-            }
-            rc.put(CALLER, caller.get());
+        if (!authenticator.required()) {
+            checkSize(rc);
+            return;
         }
+        CompletableFuture<Authentication> pending = authenticator.authenticate(rc.request().getHeader("X-API-Key"),
+                rc.request().getHeader(HttpHeaders.AUTHORIZATION)).toCompletableFuture();
+        if (pending.isDone()) { // API keys and remembered tokens: decided here, on the event loop
+            admit(rc, pending.join());
+            return;
+        }
+        // The body must wait (unread) for the verdict; nothing from an unauthenticated caller is read.
+        rc.request().pause();
+        Context context = Vertx.currentContext();
+        pending.whenComplete((authentication, failure) -> context.runOnContext(ignored -> {
+            rc.request().resume();
+            admit(rc, failure == null ? authentication : Authentication.refused(
+                    new Rejection(Rejection.UNAVAILABLE, "the credential could not be checked")));
+        }));
+    }
+
+    private void admit(RoutingContext rc, Authentication authentication) {
+        if (authentication.rejection().isPresent()) {
+            Rejection rejection = authentication.rejection().get();
+            int status = switch (rejection.reason()) {
+                case Rejection.FORBIDDEN -> 403;
+                case Rejection.UNAVAILABLE -> 503;
+                default -> 401;
+            };
+            if (status == 401) {
+                rc.response().putHeader("WWW-Authenticate", "Bearer");
+            }
+            refuse(rc, status, rejection);
+            return;
+        }
+        rc.put(CALLER, authentication.caller().orElseThrow());
+        checkSize(rc);
+    }
+
+    private void checkSize(RoutingContext rc) {
         String length = rc.request().getHeader(HttpHeaders.CONTENT_LENGTH);
         if (length != null && maxBodySize.isPresent() && declaredLength(length) > maxBodySize.get().asLongValue()) {
             rc.response().putHeader(HttpHeaders.CONNECTION, "close");

@@ -16,6 +16,7 @@ import pagestream.model.MultiVector;
 import pagestream.store.MultiVectorStore;
 import pagestream.store.SearchFilter;
 import pagestream.store.SearchHit;
+import pagestream.stream.Caller;
 import pagestream.stream.QueryEventCodec;
 import pagestream.stream.QueryRequest;
 import pagestream.stream.QueryTokenLimit;
@@ -33,9 +34,9 @@ import java.util.concurrent.TimeoutException;
  * {@code POST /search}: the query event JSON over HTTP, answered with the same JSON as a reply on the reply topic.
  * It takes the same path as a Kafka query (strict parsing, the embedding executor at query priority, the store),
  * so both answer identically. Errors carry the reply's {@code {"error": {"code", "message"}}} body: 400 for a bad
- * query, 403 when a tenant-bound API key names another tenant, 504 when the embedding does not come in time, 503
- * while shutting down, 500 otherwise. {@link SearchGuard} answers 401 (API key) and 413 (body over
- * {@code quarkus.http.limits.max-body-size}) before the body is read.
+ * query, 403 when a tenant-bound caller (API key or OIDC token) names another tenant, 504 when the embedding does
+ * not come in time, 503 while shutting down, 500 otherwise. {@link SearchGuard} answers 401 (credential), 413 (body
+ * over {@code quarkus.http.limits.max-body-size}) and 503 (OIDC provider not answering) before the body is read.
  */
 @Path("/search")
 public class SearchResource {
@@ -77,16 +78,13 @@ public class SearchResource {
         if (tooLong.isPresent()) {
             return error(Response.Status.BAD_REQUEST, tooLong.get());
         }
-        ApiKeys.Caller caller = routing.get(SearchGuard.CALLER);
-        Optional<String> tenant = request.tenant();
-        if (caller != null && caller.tenant().isPresent()) {
-            // A tenant-bound key: its tenant is the filter; naming another one is refused rather than ignored.
-            if (tenant.isPresent() && !tenant.equals(caller.tenant())) {
-                return error(Response.Status.FORBIDDEN, new Rejection("forbidden",
-                        "this API key may not query tenant \"" + tenant.get() + "\""));
-            }
-            tenant = caller.tenant();
+        Caller caller = Optional.ofNullable(routing.<Caller>get(SearchGuard.CALLER)).orElse(Caller.ANY_TENANT);
+        Optional<Rejection> forbidden = caller.forbids(request);
+        if (forbidden.isPresent()) {
+            return error(Response.Status.FORBIDDEN, forbidden.get());
         }
+        request = caller.scope(request); // a tenant-bound caller: its tenant is the filter
+        Optional<String> tenant = request.tenant();
         try {
             MultiVector query = executor.embedQuery(request.query()).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             SearchFilter filter = new SearchFilter(tenant.orElse(null), request.docId().orElse(null));

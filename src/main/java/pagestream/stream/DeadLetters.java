@@ -19,7 +19,8 @@ import java.util.Optional;
 /**
  * Builds dead-letter records: the original key, value, timestamp and headers, plus headers saying why and where
  * from, so an operator can fix the cause and re-publish the record as it was. A record that already went through
- * a DLQ gets its old {@code dead-letter-*} headers replaced, not repeated.
+ * a DLQ gets its old {@code dead-letter-*} headers replaced, not repeated. A query's {@code authorization} header is
+ * dropped (a re-published query needs its caller's credential again).
  */
 public final class DeadLetters {
 
@@ -39,7 +40,9 @@ public final class DeadLetters {
             Optional<RecordMetadata> origin) {
         Headers headers = new RecordHeaders();
         for (Header header : original.headers()) {
-            if (!header.key().startsWith("dead-letter-")) {
+            // A query's credential (API key, OIDC token) is not kept: a DLQ is read by operators, not callers.
+            if (!header.key().startsWith("dead-letter-")
+                    && !header.key().equalsIgnoreCase(QueryAuthorizer.AUTHORIZATION_HEADER)) {
                 headers.add(header);
             }
         }

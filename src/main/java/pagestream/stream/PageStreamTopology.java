@@ -107,15 +107,16 @@ public final class PageStreamTopology {
     }
 
     public static Topology queries(PageStreamConfig config, EmbeddingExecutor executor, MultiVectorStore store) {
-        return queries(config, executor, store, latency -> { });
+        return queries(config, executor, store, latency -> { }, QueryAuthorizer.NONE);
     }
 
     /**
      * Queries: parse, embed (before any page work on the executor), search, reply on the path the request names.
-     * {@code queryReplyLatency} gets each query's latency, request timestamp to reply sent.
+     * {@code queryReplyLatency} gets each query's latency, request timestamp to reply sent, and
+     * {@code queryAuthorizer} says who sent each query event ({@code pagestream.queries.auth}).
      */
     public static Topology queries(PageStreamConfig config, EmbeddingExecutor executor, MultiVectorStore store,
-            Consumer<Duration> queryReplyLatency) {
+            Consumer<Duration> queryReplyLatency, QueryAuthorizer queryAuthorizer) {
         PageStreamConfig.Topics topics = config.topics();
         PageStreamConfig.Limits limits = config.limits();
         Topology topology = new Topology();
@@ -125,7 +126,7 @@ public final class PageStreamTopology {
                 () -> new QueryProcessor(new QueryEventCodec(limits.maxQueryBytes(), limits.maxTopK()),
                         new QueryTokenLimit(executor.model().processor(), limits.maxQueryTokens()), executor,
                         store, topics.replies(), topics.queriesDlq(), REPLIES_SINK, QUERIES_DLQ_SINK, QUERY_TIMEOUT,
-                        queryReplyLatency),
+                        queryReplyLatency, queryAuthorizer),
                 QUERIES_SOURCE);
         TopicNameExtractor<byte[], RoutedValue> replyTopic = (key, value, recordContext) -> value.topic();
         StreamPartitioner<byte[], RoutedValue> replyPartition = (topic, key, value, partitions) ->

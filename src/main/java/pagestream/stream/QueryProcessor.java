@@ -27,6 +27,10 @@ import java.util.function.Consumer;
  * names no reply path (no correlation id, no reply topic) or whose reply headers are malformed goes to the
  * queries DLQ. Nothing here throws for bad input.
  *
+ * <p>The {@link QueryAuthorizer} says who sent the query before anything else is done with it: a refused caller
+ * gets an {@code unauthenticated} (or {@code unavailable}) error, a tenant-bound caller naming another tenant a
+ * {@code forbidden} one, and a bound caller's query is filtered to its tenant.
+ *
  * <p>Each reply's latency, from the request record's timestamp to the reply's forward, goes to {@code replyLatency}
  * (the metrics).
  *
@@ -48,12 +52,13 @@ public final class QueryProcessor implements Processor<byte[], byte[], byte[], R
     private final String deadLetterChild;
     private final Duration timeout;
     private final Consumer<Duration> replyLatency;
+    private final QueryAuthorizer authorizer;
 
     private ProcessorContext<byte[], RoutedValue> context;
 
     public QueryProcessor(QueryEventCodec codec, QueryTokenLimit tokenLimit, EmbeddingExecutor executor,
             MultiVectorStore store, String defaultReplyTopic, String deadLetterTopic, String replyChild,
-            String deadLetterChild, Duration timeout, Consumer<Duration> replyLatency) {
+            String deadLetterChild, Duration timeout, Consumer<Duration> replyLatency, QueryAuthorizer authorizer) {
         this.codec = codec;
         this.tokenLimit = tokenLimit;
         this.executor = executor;
@@ -64,6 +69,7 @@ public final class QueryProcessor implements Processor<byte[], byte[], byte[], R
         this.deadLetterChild = deadLetterChild;
         this.timeout = timeout;
         this.replyLatency = replyLatency;
+        this.authorizer = authorizer;
     }
 
     @Override
@@ -80,9 +86,13 @@ public final class QueryProcessor implements Processor<byte[], byte[], byte[], R
             return;
         }
         ReplyRoute route = resolved.route().orElseThrow();
-        QueryEventCodec.Parsed parsed = codec.parse(record.value());
-        Optional<Rejection> rejection = parsed.rejection()
-                .or(() -> tokenLimit.check(parsed.request().orElseThrow().query()));
+        // Who asks comes first: nothing of an unauthenticated event is parsed or embedded.
+        QueryAuthorizer.Authentication authentication = authorizer.authenticate(record.headers());
+        QueryEventCodec.Parsed parsed = authentication.caller().isPresent() ? codec.parse(record.value()) : null;
+        Optional<Rejection> rejection = authentication.rejection()
+                .or(() -> parsed.rejection())
+                .or(() -> tokenLimit.check(parsed.request().orElseThrow().query()))
+                .or(() -> authentication.caller().orElseThrow().forbids(parsed.request().orElseThrow()));
         if (rejection.isPresent()) {
             if (route.explicit()) {
                 reply(record, route, ReplyCodec.error(rejection.get()));
@@ -91,7 +101,7 @@ public final class QueryProcessor implements Processor<byte[], byte[], byte[], R
             }
             return;
         }
-        QueryRequest request = parsed.request().orElseThrow();
+        QueryRequest request = authentication.caller().orElseThrow().scope(parsed.request().orElseThrow());
         byte[] reply;
         try {
             MultiVector query = executor.embedQuery(request.query()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -35,6 +35,7 @@ import pagestream.store.SearchFilter;
 import pagestream.store.SearchHit;
 import pagestream.store.StoreFixtures;
 import pagestream.store.embedded.EmbeddedMultiVectorStore;
+import pagestream.stream.QueryAuthorizer;
 import pagestream.stream.ReplyRoute;
 
 import java.nio.charset.StandardCharsets;
@@ -118,7 +119,8 @@ class QueryCrashTest {
             // A dead thread does not leave the group: its partition moves once its session expires.
             ingestion.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 6000);
             ingestion.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 1000);
-            KafkaStreams queries = QueryApplication.create(ingestion, config, executor, store, latency -> { });
+            KafkaStreams queries = QueryApplication.create(ingestion, config, executor, store, latency -> { },
+                    QueryAuthorizer.NONE);
             try (queries; Client client = new Client(broker.bootstrapServers(), config.topics().queries())) {
                 queries.start();
                 await("query application running", Duration.ofSeconds(60),

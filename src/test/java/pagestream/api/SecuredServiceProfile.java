@@ -15,9 +15,11 @@ import java.util.Map;
 /**
  * The service configured as in production, everything secured: the (embedded) broker's listener is SASL_SSL with
  * SCRAM-SHA-512 and the service reaches it through the standard {@code kafka.*} / {@code kafka-streams.*} security
- * settings, trusting the certificate's PEM; the store is Qdrant over TLS with an API key; {@code POST /search} needs
- * an API key (one for every tenant, one bound to a tenant). Every log record goes to a file at INFO (DEBUG for the
- * service, the Qdrant client and gRPC), so the test can look for the secrets in it.
+ * settings, trusting the certificate's PEM; the store is Qdrant over TLS with an API key; {@code POST /search} and
+ * Kafka query events ({@code pagestream.queries.auth=required}) need an API key (one for every tenant, one bound to
+ * a tenant) or an OIDC access token from {@link TestOidcProvider}, whose {@code tenant} claim binds the caller.
+ * Every log record goes to a file at INFO (DEBUG for the service, the Qdrant client, gRPC and Quarkus OIDC), so the
+ * test can look for the secrets in it.
  */
 public class SecuredServiceProfile implements QuarkusTestProfile {
 
@@ -39,6 +41,10 @@ public class SecuredServiceProfile implements QuarkusTestProfile {
         overrides.putAll(Map.ofEntries(
                 Map.entry("pagestream.api.keys", ADMIN_API_KEY),
                 Map.entry("pagestream.api.tenant-keys", BOUND_TENANT + ":" + TENANT_API_KEY),
+                Map.entry("pagestream.api.oidc.enabled", "true"),
+                Map.entry("pagestream.api.oidc.verify-timeout", "PT2S"),
+                Map.entry("pagestream.queries.auth", "required"),
+                Map.entry("quarkus.log.category.\"io.quarkus.oidc\".level", "DEBUG"),
                 Map.entry("quarkus.log.file.enabled", "true"),
                 Map.entry("quarkus.log.file.path", dataDir.resolve("service.log").toString()),
                 Map.entry("quarkus.log.console.level", "WARN"),
@@ -63,6 +69,7 @@ public class SecuredServiceProfile implements QuarkusTestProfile {
     public static class SecuredInfrastructure implements QuarkusTestResourceLifecycleManager {
 
         private QdrantTestServer qdrant;
+        private TestOidcProvider oidc;
 
         @Override
         public Map<String, String> start() {
@@ -70,7 +77,9 @@ public class SecuredServiceProfile implements QuarkusTestProfile {
                 Path dir = Files.createTempDirectory("pagestream-secured-certs-");
                 SelfSignedCertificate cert = SelfSignedCertificate.create(dir);
                 qdrant = QdrantTestServer.start(cert.serverCredentials(), QDRANT_API_KEY);
-                Map<String, String> config = new HashMap<>();
+                oidc = TestOidcProvider.start();
+                Map<String, String> config = new HashMap<>(oidc.tokens().config());
+                config.put("quarkus.oidc.auth-server-url", oidc.issuer());
                 config.put("pagestream.embedded-kafka.sasl-ssl.key-store", cert.keyStore().toString());
                 config.put("pagestream.embedded-kafka.sasl-ssl.key-store-password", cert.keyStorePassword());
                 config.put("pagestream.embedded-kafka.sasl-ssl.username", KAFKA_USER);
@@ -96,6 +105,7 @@ public class SecuredServiceProfile implements QuarkusTestProfile {
 
         @Override
         public void stop() {
+            oidc.close();
             try {
                 qdrant.close();
             } catch (InterruptedException e) {

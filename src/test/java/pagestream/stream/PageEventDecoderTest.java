@@ -152,6 +152,19 @@ class PageEventDecoderTest {
     }
 
     @Test
+    void aGifWhoseImageDataStopsShortGoesToTheDeadLetterTopicAsTruncated() throws Exception {
+        // Pillow raises "image file is truncated" for it; the JDK's GIF reader alone would pad it with black rows
+        byte[] gif;
+        try (var in = getClass().getResourceAsStream("/processor/truncation/short_image_data.gif")) {
+            gif = in.readAllBytes();
+        }
+
+        assertThat(refused("d", gif, headers("content-type", "image/gif")))
+                .satisfies(r -> assertThat(r.reason()).isEqualTo("corrupt_image"))
+                .satisfies(r -> assertThat(r.message()).contains("GIF data is truncated", "of 17 rows"));
+    }
+
+    @Test
     void jsonEnvelopeMayCarryAnImageOverJacksonsDefaultStringLimit() {
         // fuzzing found it: Jackson refuses strings over 20M characters, so a 16 MB page (21M characters of base64,
         // well under the 50 MiB message limit) was dead-lettered as bad_json

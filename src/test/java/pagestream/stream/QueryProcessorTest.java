@@ -41,7 +41,7 @@ class QueryProcessorTest {
         processor = new QueryProcessor(new QueryEventCodec(1024, 10),
                 new QueryTokenLimit(TinyModel.get().processor(), 64), executor, store, "pagestream.replies",
                 "pagestream.queries.dlq", PageStreamTopology.REPLIES_SINK, PageStreamTopology.QUERIES_DLQ_SINK,
-                Duration.ofSeconds(60), replyLatencies::add);
+                Duration.ofSeconds(60), replyLatencies::add, QueryAuthorizer.NONE);
         processor.init(context);
     }
 
@@ -103,6 +103,38 @@ class QueryProcessorTest {
         });
         assertThat(executor.stats().queries()).as("nothing embedded").isEqualTo(embeddedBefore);
         assertThat(new QueryTokenLimit(TinyModel.get().processor(), 64).check("revenue by quarter")).isEmpty();
+    }
+
+    @Test
+    void theCallerIsCheckedBeforeTheQueryIsParsedOrEmbedded() {
+        QueryAuthorizer acmeOnly = headers -> headers.lastHeader(QueryAuthorizer.AUTHORIZATION_HEADER) == null
+                ? QueryAuthorizer.Authentication.refused(new Rejection(Rejection.UNAUTHENTICATED, "no credential"))
+                : QueryAuthorizer.Authentication.of(Caller.boundTo("acme"));
+        QueryProcessor guarded = new QueryProcessor(new QueryEventCodec(1024, 10),
+                new QueryTokenLimit(TinyModel.get().processor(), 64), executor, store, "pagestream.replies",
+                "pagestream.queries.dlq", PageStreamTopology.REPLIES_SINK, PageStreamTopology.QUERIES_DLQ_SINK,
+                Duration.ofSeconds(60), replyLatencies::add, acmeOnly);
+        guarded.init(context);
+        long embeddedBefore = executor.stats().queries();
+        RecordHeaders anonymous = new RecordHeaders();
+        anonymous.add(ReplyRoute.SMALLRYE_CORRELATION_ID, utf8("corr-anon"));
+        RecordHeaders acme = new RecordHeaders();
+        acme.add(ReplyRoute.SMALLRYE_CORRELATION_ID, utf8("corr-acme"));
+        acme.add(QueryAuthorizer.AUTHORIZATION_HEADER, utf8("Bearer whatever"));
+
+        guarded.process(new Record<>(utf8("k"), utf8("{not json"), 0L, anonymous));
+        String globex = "{\"query\": \"q\", \"filter\": {\"tenant\": \"globex\"}}";
+        guarded.process(new Record<>(utf8("k"), utf8(globex), 0L, acme));
+        guarded.process(new Record<>(utf8("k"), utf8("{\"query\": \"q\"}"), 0L)); // no reply path
+
+        assertThat(context.forwarded()).extracting(forward -> new String(forward.record().value().bytes(),
+                StandardCharsets.UTF_8)).satisfiesExactly(
+                        reply -> assertThat(reply).contains("\"code\":\"unauthenticated\""),
+                        reply -> assertThat(reply).contains("\"code\":\"forbidden\"").contains("globex"),
+                        dead -> assertThat(dead).isEqualTo("{\"query\": \"q\"}"));
+        assertThat(new String(context.forwarded().get(2).record().headers().lastHeader(DeadLetters.REASON).value(),
+                StandardCharsets.UTF_8)).isEqualTo(Rejection.UNAUTHENTICATED);
+        assertThat(executor.stats().queries()).as("nothing embedded").isEqualTo(embeddedBefore);
     }
 
     @Test

@@ -127,7 +127,7 @@ class StreamEndToEndTest {
     /** The query application, derived from the ingestion settings as the service derives it. */
     private void startQueries(PageStreamConfig config, Path stateDir) {
         queryStreams = QueryApplication.create(ingestionProperties(config, stateDir), config, executor, store,
-                latency -> { });
+                latency -> { }, QueryAuthorizer.NONE);
         queryStreams.start();
         await("query Kafka Streams running", TIMEOUT, () -> queryStreams.state() == KafkaStreams.State.RUNNING);
     }

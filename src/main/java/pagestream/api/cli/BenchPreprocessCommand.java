@@ -1,5 +1,6 @@
 package pagestream.api.cli;
 
+import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
 import pagestream.model.processor.ImageDecoder;
 import pagestream.model.processor.PdfRenderer;
 import pagestream.model.processor.PixelValues;
@@ -35,15 +36,17 @@ import java.util.zip.Inflater;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageReader;
 import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.ImageOutputStream;
 
 /**
  * {@code bench-preprocess [--pdf FILE] [--pages 8] [--size 448] [--seconds 5]}: single-thread pages/s of the image
  * half of the processor (decode + convert + bicubic resize + normalise) on real PDF pages rendered at 150 dpi and
  * encoded in memory as PNG and JPEG (quality 85), printed next to baselines measured in the same run (ImageIO
- * decoding alone, java.util.zip's zlib inflating the PNG's image data alone, and a Java2D bicubic resize) and the
- * Python reference figure.
+ * decoding alone, libjpeg decoding a JPEG page without colour conversion, java.util.zip's zlib inflating the PNG's
+ * image data alone, and a Java2D bicubic resize) and the Python reference figure.
  */
 public final class BenchPreprocessCommand extends ArgumentCommand {
 
@@ -107,6 +110,10 @@ public final class BenchPreprocessCommand extends ArgumentCommand {
             imageData.add(idatStream(bytes));
         }
         int rawBytes = (first.width() * 3 + 1) * first.height(); // the ImageIO-written pages are 8-bit RGB
+        List<RgbImage> decodedJpeg = new ArrayList<>();
+        for (byte[] bytes : jpeg) {
+            decodedJpeg.add(decoder.decode(bytes));
+        }
         List<BufferedImage> awtPages = new ArrayList<>();
         for (byte[] bytes : png) {
             awtPages.add(ImageIO.read(new ByteArrayInputStream(bytes)));
@@ -119,7 +126,11 @@ public final class BenchPreprocessCommand extends ArgumentCommand {
                 new Workload(decoded.size(), i -> PixelValues.of(List.of(decoded.get(i)), size).length),
                 new Workload(png.size(), i -> readQuietly(png.get(i)).getWidth()),
                 new Workload(awtPages.size(), i -> java2dBicubic(awtPages.get(i), size).getWidth()),
-                new Workload(imageData.size(), i -> zlibInflate(imageData.get(i), rawBytes)));
+                new Workload(imageData.size(), i -> zlibInflate(imageData.get(i), rawBytes)),
+                new Workload(jpeg.size(), i -> decoder.decode(jpeg.get(i)).width()),
+                new Workload(decodedJpeg.size(), i -> PixelValues.of(List.of(decodedJpeg.get(i)), size).length),
+                new Workload(jpeg.size(), i -> libjpegRaster(jpeg.get(i))),
+                new Workload(jpeg.size(), i -> readQuietly(jpeg.get(i)).getWidth()));
         // JIT-compile everything first, then measure in interleaved rounds and keep each workload's median,
         // so that neither warm-up nor a burst of load from other processes favours one of them.
         for (Workload workload : workloads) {
@@ -139,6 +150,10 @@ public final class BenchPreprocessCommand extends ArgumentCommand {
         Rate imageIoRead = median(rates[4]);
         Rate java2dResize = median(rates[5]);
         Rate zlibInflate = median(rates[6]);
+        Rate jpegDecode = median(rates[7]);
+        Rate jpegResize = median(rates[8]);
+        Rate libjpegAlone = median(rates[9]);
+        Rate imageIoJpeg = median(rates[10]);
 
         out.println("  single thread, pages/s by thread CPU time (wall-clock in brackets; this machine is shared):");
         print(out, "PNG  pipeline (decode+RGB+resize+normalise)", pipelinePng);
@@ -148,6 +163,14 @@ public final class BenchPreprocessCommand extends ArgumentCommand {
         print(out, "baseline: ImageIO.read(PNG) alone", imageIoRead);
         print(out, "baseline: Java2D bicubic drawImage resize", java2dResize);
         print(out, "baseline: zlib inflate of the image data alone", zlibInflate);
+        print(out, "  of which JPEG decode + RGB", jpegDecode);
+        print(out, "  of which resize + normalise (JPEG pages)", jpegResize);
+        print(out, "baseline: libjpeg alone (readRaster, no RGB)", libjpegAlone);
+        print(out, "baseline: ImageIO.read(JPEG) alone", imageIoJpeg);
+        out.printf("  => JPEG page: libjpeg %.1f ms + colour conversion into our RGB %.1f ms + resize/normalise %.1f ms;"
+                        + " our JPEG decode is %.2fx ImageIO.read%n",
+                libjpegAlone.cpuMillisPerPage(), jpegDecode.cpuMillisPerPage() - libjpegAlone.cpuMillisPerPage(),
+                jpegResize.cpuMillisPerPage(), jpegDecode.cpu() / imageIoJpeg.cpu());
         out.printf("  => our PNG decode is %.2fx ImageIO.read and %.2fx a bare zlib inflate (java.util.zip) of its "
                         + "data; our exact resize+normalise is %.2fx Java2D's bicubic%n",
                 decodeOnly.cpu() / imageIoRead.cpu(), decodeOnly.cpu() / zlibInflate.cpu(),
@@ -212,6 +235,19 @@ public final class BenchPreprocessCommand extends ArgumentCommand {
             return ImageIO.read(new ByteArrayInputStream(bytes));
         } catch (IOException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** libjpeg's decode into a raster without colour conversion: the floor under any ImageIO-based JPEG decode. */
+    private static int libjpegRaster(byte[] jpeg) {
+        ImageReader reader = ImageIO.getImageReadersByFormatName("jpeg").next();
+        try (ImageInputStream input = new ByteArrayImageInputStream(jpeg)) {
+            reader.setInput(input, true, true);
+            return reader.readRaster(0, null).getWidth();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            reader.dispose();
         }
     }
 

@@ -2,7 +2,6 @@ package pagestream.model.processor;
 
 import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
 
-import java.awt.color.ColorSpace;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.Locale;
@@ -11,7 +10,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
-import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
 
@@ -21,8 +19,9 @@ import javax.imageio.stream.ImageInputStream;
  *
  * <p>The format comes from the magic bytes. Before any pixel is decoded the declared width and height are read
  * from the header and checked against {@code maxPixels}, so a decompression bomb costs a header parse, not
- * memory. 8-bit non-interlaced PNGs (nearly every rendered page) take the direct {@link PngDecoder}; everything
- * else goes through ImageIO (TwelveMonkeys' JPEG and TIFF plugins, the JDK's PNG, BMP and GIF readers). Every
+ * memory. 8-bit non-interlaced PNGs (nearly every rendered page) take the direct {@link PngDecoder}; JPEGs are read
+ * as libjpeg's raw samples (TwelveMonkeys' reader over the JDK's libjpeg) and converted by {@link JpegColour};
+ * everything else goes through ImageIO (TwelveMonkeys' TIFF plugin, the JDK's PNG, BMP and GIF readers). Every
  * failure is an {@link ImageDecodeException} with a reason; nothing else escapes. Thread-safe: each call uses its
  * own reader.
  */
@@ -72,12 +71,20 @@ public final class ImageDecoder {
             }
         }
         ImageReader reader = readerFor(format);
-        try (ImageInputStream input = new ByteArrayImageInputStream(bytes)) {
-            reader.setInput(input, true, true);
+        byte[] input = format == ImageFormat.GIF ? GifFirstFrame.readable(bytes) : bytes;
+        try (ImageInputStream stream = new ByteArrayImageInputStream(input)) {
+            reader.setInput(stream, true, true);
             int width = reader.getWidth(0);
             int height = reader.getHeight(0);
             checkSize(format, width, height);
-            if (format == ImageFormat.JPEG && endsBeforeFirstScan(bytes)) {
+            GifBlocks.Layout gif = format == ImageFormat.GIF ? GifBlocks.layout(bytes).orElseThrow(
+                    () -> new ImageDecodeException(ImageDecodeException.Reason.CORRUPT_IMAGE,
+                            "GIF ends before its first image descriptor")) : null;
+            if (gif != null) {
+                checkSize(format, GifFirstFrame.canvasWidth(gif, width), GifFirstFrame.canvasHeight(gif, height));
+            }
+            JpegMarkers markers = format == ImageFormat.JPEG ? JpegMarkers.read(bytes) : null;
+            if (markers != null && !markers.scanDataFollows()) {
                 // libjpeg pads a JPEG cut inside its headers with grey and warns only of the missing EOI marker
                 throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT_IMAGE,
                         "JPEG data is truncated: it ends before its first scan's image data");
@@ -85,9 +92,12 @@ public final class ImageDecoder {
             AtomicReference<String> truncation = new AtomicReference<>();
             reader.addIIOReadWarningListener(truncationListener(truncation));
             RgbImage rgb;
-            if (format == ImageFormat.JPEG && isCmyk(reader)) {
-                // The raw raster is libjpeg's CMYK output without ICC conversion, which is what Pillow uses.
-                rgb = RasterToRgb.convertInvertedCmyk(reader.readRaster(0, null));
+            if (markers != null) {
+                // libjpeg's raw samples, converted as Pillow has libjpeg convert them (no ICC profile applied)
+                rgb = JpegColour.toRgb(reader.readRaster(0, null), JpegColour.Space.of(markers),
+                        markers.verticallyHalved());
+            } else if (gif != null) {
+                rgb = GifFirstFrame.read(reader, gif, height, bytes.length);
             } else {
                 rgb = RasterToRgb.convert(reader.read(0));
             }
@@ -118,43 +128,6 @@ public final class ImageDecoder {
                     format + " declares " + width + "x" + height + " = " + ((long) width * height)
                             + " pixels, more than the limit of " + maxPixels);
         }
-    }
-
-    /**
-     * Walks the marker segments from SOI to the first SOS: true when the bytes end before the entropy-coded data
-     * after it begins. (A cut inside the scan data is reported by the decoder itself as a premature end.)
-     */
-    static boolean endsBeforeFirstScan(byte[] jpeg) {
-        int position = 2; // after SOI
-        while (position < jpeg.length) {
-            if ((jpeg[position] & 0xFF) != 0xFF) {
-                return false; // not a marker where one must be: the decoder reports what is wrong
-            }
-            while (position < jpeg.length && (jpeg[position] & 0xFF) == 0xFF) {
-                position++; // fill bytes
-            }
-            if (position >= jpeg.length) {
-                return true;
-            }
-            int marker = jpeg[position++] & 0xFF;
-            if (marker == 0x01 || marker >= 0xD0 && marker <= 0xD8) {
-                continue; // TEM, RSTn, SOI: no length
-            }
-            if (position + 2 > jpeg.length) {
-                return true;
-            }
-            int length = ((jpeg[position] & 0xFF) << 8) | (jpeg[position + 1] & 0xFF);
-            position += length;
-            if (marker == 0xDA) { // SOS: its header ends here, the scan's data must follow
-                return position >= jpeg.length;
-            }
-        }
-        return true;
-    }
-
-    private static boolean isCmyk(ImageReader reader) throws IOException {
-        ImageTypeSpecifier raw = reader.getRawImageType(0);
-        return raw != null && raw.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_CMYK;
     }
 
     private static IIOReadWarningListener truncationListener(AtomicReference<String> truncation) {

@@ -45,32 +45,6 @@ final class RasterToRgb {
         return new RgbImage(width, height, rgb);
     }
 
-    /**
-     * A 4-band raw JPEG raster as libjpeg outputs CMYK: Adobe-inverted. Pillow reads every 4-component JPEG with
-     * raw mode {@code CMYK;I} (un-inverting) and then applies {@code cmyk2rgb}.
-     */
-    static RgbImage convertInvertedCmyk(Raster raster) {
-        if (raster.getNumBands() != 4) {
-            throw new IllegalArgumentException("CMYK raster needs 4 bands, has " + raster.getNumBands());
-        }
-        int width = raster.getWidth();
-        int height = raster.getHeight();
-        byte[] rgb = new byte[Math.multiplyExact(Math.multiplyExact(width, height), 3)];
-        int[] row = new int[width * 4];
-        int o = 0;
-        for (int y = 0; y < height; y++) {
-            raster.getPixels(raster.getMinX(), raster.getMinY() + y, width, 1, row);
-            for (int x = 0; x < width * 4; x += 4) {
-                int notBlack = row[x + 3] & 0xFF; // 255 - K, K being 255 - raw
-                for (int c = 0; c < 3; c++) {
-                    int ink = 255 - (row[x + c] & 0xFF);
-                    rgb[o++] = (byte) (notBlack - mulDiv255(ink, notBlack));
-                }
-            }
-        }
-        return new RgbImage(width, height, rgb);
-    }
-
     private static void fromPalette(Raster raster, IndexColorModel palette, byte[] rgb) {
         // 256 entries, zero beyond the palette's own size: an out-of-range index reads black, as in Pillow.
         int entries = Math.max(256, palette.getMapSize());
