@@ -11,16 +11,15 @@ import java.util.Arrays;
  *
  * <p>Register blocking (an outer-product micro-kernel, one tile × 5 query rows): for each dimension {@code d},
  * the tile's two vectors (dimension {@code d} of 2·LANES page rows) are loaded once and each of five query rows'
- * element {@code d} is broadcast from memory once, feeding 10 independent FMA accumulators. Why 5: AVX2 has 16
- * vector registers and C2 hoists all of a step's broadcasts, so 10 accumulators + 2 tile vectors + up to 4 live
- * broadcasts still fit; 10 chains cover the FMA latency × throughput (4 × 2 on Zen 3) with slack, where 2 × 4 had
- * none. 3 × 4 and 2 × 6 (12 accumulators) spilled accumulators to the stack and were slower than 2 × 4; see
- * notes/maxsim.md for the measurements.
+ * element {@code d} is broadcast from memory once, feeding 10 independent FMA accumulators: 10 chains cover the
+ * FMA latency × throughput (4 × 2 on Zen 3) with slack, where the previous 2 × 4 block had exactly 8 and no
+ * slack. With 2 tile vectors and 2 live broadcasts that is 14 of AVX2's 16 vector registers; 3 × 4 and 2 × 6
+ * (12 accumulators) spilled accumulators to the stack and lost. See notes/maxsim.md for the measurements.
  *
  * <p>Query rows go in blocks of 5, then 4 (every count from 12 up is 5a + 4b, so typical queries need no
  * padding); a count that is not such a sum is padded up to the next one by repeating the last row, and padded
  * rows are left out of the sum. The query is copied once per search into block order, each block
- * dimension-interleaved ({@code [d][row of block]}), so a step's broadcasts read one cache line at constant
+ * dimension-interleaved ({@code [d][row of block]}), so a step's broadcasts are 5 adjacent floats at constant
  * offsets from one index.
  *
  * <p>The running maximum per query row and lane lives in {@code runMax} and is reduced across lanes once per
@@ -96,9 +95,10 @@ final class MaxSimKernel {
     }
 
     /*
-     * The loops below step two indices (tile offset o, query offset k) rather than deriving both from d: that
-     * form measured ~1.5x faster, because from d * W + tile and d * 5 + j * dim C2 kept fewer registers free and
-     * spilled an accumulator.
+     * The loops step two indices (tile offset o, query offset k) instead of deriving both from d, on purpose:
+     * C2 then keeps the range checks on blocks[k..k+4] inside the loop, and they pin the broadcasts next to their
+     * FMAs. Derived from d, the checks are hoisted, C2 issues all five broadcasts first, needs 17 vector
+     * registers and spills an accumulator to the stack on every step (measured 0.7x of this form).
      */
 
     private void fiveRows(float[] tiles, int tile, int j) {
