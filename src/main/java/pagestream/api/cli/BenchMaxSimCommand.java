@@ -40,7 +40,8 @@ public final class BenchMaxSimCommand implements CliCommand {
                   --query-rows Q    query vectors (default 20)
                   --dim D           vector dimension (default 128)
                   --threads T       scan threads (default: available processors)
-                  --repeats K       timed repetitions, median reported (default 7)
+                  --repeats K       timed repetitions, median reported (default 7); the scan and the FMA peak
+                                    alternate round by round, so their ratio sees one machine load
                 """;
     }
 
@@ -95,7 +96,11 @@ public final class BenchMaxSimCommand implements CliCommand {
         });
         try {
             final int qr = queryRows, d = dim, n = pages, th = threads;
-            double store = pagesPerSecond(n, repeats, () -> MaxSimScan.scores(query, qr, d, n, i -> tiles[i], pool, th));
+            double flops = 2.0 * queryRows * rows * dim;
+            ScanAndPeak scanAndPeak = scanAlternatingWithPeak(repeats, n * flops,
+                    () -> MaxSimScan.scores(query, qr, d, n, i -> tiles[i], pool, th), pool, th);
+            double store = n / scanAndPeak.scanSeconds();
+            double peak = scanAndPeak.peakFlops();
 
             int scalarPages = Math.max(1, Math.min(pages, 40 * threads));
             float[][] rowMajor = new float[scalarPages][];
@@ -106,17 +111,15 @@ public final class BenchMaxSimCommand implements CliCommand {
             double scalar = pagesPerSecond(scalarPages, Math.min(repeats, 3),
                     () -> parallel(pool, th, scalarPages, p -> scalarMaxSim(query, qr, rowMajor[p], r, d)));
 
-            double peak = fmaPeakFlops(pool, threads, repeats);
             double read1 = bytesPerSecond(tiles, pool, 1, repeats);
             double readN = bytesPerSecond(tiles, pool, threads, repeats);
             double bound1 = read1 / pageBytes;
             double boundN = readN / pageBytes;
-            double flops = 2.0 * queryRows * rows * dim;
 
             out.printf("store scan (Vector API, %d threads): %,.0f pages/s  (%.1f GFLOP/s)%n", threads, store, store * flops / 1e9);
             out.printf("scalar Java loop (%d threads):       %,.0f pages/s  -> store is %.1fx scalar%n", threads, scalar, store / scalar);
             out.printf("FMA peak, registers only (%d threads): %.1f GFLOP/s -> store at %.0f%% of it (compute bound %,.0f pages/s)%n",
-                    threads, peak / 1e9, 100 * store * flops / peak, peak / flops);
+                    threads, peak / 1e9, 100 * scanAndPeak.efficiency(), peak / flops);
             out.printf("memory read, 1 thread:  %.1f GB/s -> bound %,.0f pages/s -> store at %.0f%% of it%n",
                     read1 / 1e9, bound1, 100 * store / bound1);
             out.printf("memory read, %d threads: %.1f GB/s -> bound %,.0f pages/s -> store at %.0f%% of it%n",
@@ -165,20 +168,40 @@ public final class BenchMaxSimCommand implements CliCommand {
         return sum;
     }
 
+    /** Median scan time, median register-only FMA peak, and the median of the per-round ratios of the two. */
+    private record ScanAndPeak(double scanSeconds, double peakFlops, double efficiency) {
+    }
+
     /**
-     * The machine's FMA throughput as this JVM sees it right now: 8 independent register-only FMA chains per
-     * thread, no memory traffic. The store's GFLOP/s over this is its compute efficiency, robust to other load.
+     * Runs the scan and the machine's register-only FMA peak (8 independent FMA chains per thread, no memory
+     * traffic) alternately, round by round, after one warm-up round of each. Each round's scan GFLOP/s over that
+     * round's peak is the scan's compute efficiency under the same momentary load: other processes on a shared
+     * machine slow both alike, where two separately timed phases could each catch a different load.
      */
-    private static double fmaPeakFlops(ExecutorService pool, int threads, int repeats) throws Exception {
-        final int iterations = 2_000_000;
-        double[] seconds = new double[repeats + 1];
-        for (int k = 0; k <= repeats; k++) {
-            long t0 = System.nanoTime();
-            parallel(pool, threads, threads, t -> fmaChains(iterations));
-            seconds[k] = (System.nanoTime() - t0) / 1e9;
+    private static ScanAndPeak scanAlternatingWithPeak(int repeats, double scanFlops, Timed scan, ExecutorService pool,
+                                                       int threads) throws Exception {
+        // Claimed in small chunks like the scan's pages, so a thread that loses its core to another process slows
+        // both the same way (one static share per thread would leave the peak waiting on the slowest thread).
+        final int chunks = 50 * threads, iterationsPerChunk = 400_000;
+        Timed fma = () -> parallel(pool, threads, chunks, t -> fmaChains(iterationsPerChunk));
+        double peakFlopsPerRound = 2.0 * 8 * PageTiles.LANES * (double) iterationsPerChunk * chunks;
+        double[] scanSeconds = new double[repeats];
+        double[] peakSeconds = new double[repeats];
+        double[] efficiency = new double[repeats];
+        scan.run();
+        fma.run();
+        for (int k = 0; k < repeats; k++) {
+            scanSeconds[k] = seconds(scan);
+            peakSeconds[k] = seconds(fma);
+            efficiency[k] = (scanFlops / scanSeconds[k]) / (peakFlopsPerRound / peakSeconds[k]);
         }
-        double flops = 2.0 * 8 * PageTiles.LANES * (double) iterations * threads;
-        return flops / median(Arrays.copyOfRange(seconds, 1, seconds.length));
+        return new ScanAndPeak(median(scanSeconds), peakFlopsPerRound / median(peakSeconds), median(efficiency));
+    }
+
+    private static double seconds(Timed body) throws Exception {
+        long t0 = System.nanoTime();
+        body.run();
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     private static float fmaChains(int iterations) {

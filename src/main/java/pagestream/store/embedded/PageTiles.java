@@ -4,34 +4,39 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The scan layout of one page's vectors: rows grouped in tiles of {@link #LANES} rows, each tile stored
- * dimension-major ({@code tile[d * LANES + lane] = row(lane)[d]}). One SIMD load then holds dimension {@code d}
- * of {@code LANES} different rows, so a query row broadcast times that load accumulates {@code LANES} dot
- * products at once, with no horizontal reduction per dot product.
+ * The scan layout of one page's vectors: rows grouped in tiles of {@link #TILE_ROWS} = 2 × {@link #LANES} rows,
+ * each tile stored dimension-major ({@code tile[d * TILE_ROWS + r] = row(r)[d]}). Two SIMD loads at a constant
+ * distance then hold dimension {@code d} of {@code TILE_ROWS} different rows, so a query row broadcast times those
+ * loads accumulates {@code TILE_ROWS} dot products at once, with no horizontal reduction per dot product.
+ *
+ * <p>Why two vectors wide: the kernel's micro-kernel consumes two vectors per dimension, and with both in one
+ * tile a scan reads each page front to back as one sequential stream, one cache line per dimension (two separate
+ * one-vector tiles meant two interleaved streams and a jump per tile pair), and both loads address off one index.
  *
  * <p>The last tile is filled up by repeating the page's last row: a repeated row scores exactly like the real
- * one, so it can never change a maximum, and the kernel needs no masks.
+ * one, so it can never change a maximum, and the kernel needs no masks and no remainder loop.
  */
 public final class PageTiles {
 
     public static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     public static final int LANES = SPECIES.length();
+    public static final int TILE_ROWS = 2 * LANES;
 
     private PageTiles() {
     }
 
     public static int tileCount(int rows) {
-        return (rows + LANES - 1) / LANES;
+        return (rows + TILE_ROWS - 1) / TILE_ROWS;
     }
 
-    /** Row-major [rows, dim] → tiles [tileCount(rows), dim, LANES]. */
+    /** Row-major [rows, dim] → tiles [tileCount(rows), dim, TILE_ROWS]. */
     public static float[] fromRows(float[] rowMajor, int rows, int dim) {
-        float[] tiles = new float[tileCount(rows) * LANES * dim];
-        for (int r = 0; r < tileCount(rows) * LANES; r++) {
+        float[] tiles = new float[tileCount(rows) * TILE_ROWS * dim];
+        for (int r = 0; r < tileCount(rows) * TILE_ROWS; r++) {
             int src = Math.min(r, rows - 1) * dim;
-            int dst = (r / LANES) * LANES * dim + r % LANES;
+            int dst = tileStart(r, dim);
             for (int d = 0; d < dim; d++) {
-                tiles[dst + d * LANES] = rowMajor[src + d];
+                tiles[dst + d * TILE_ROWS] = rowMajor[src + d];
             }
         }
         return tiles;
@@ -41,11 +46,16 @@ public final class PageTiles {
     public static float[] toRows(float[] tiles, int rows, int dim) {
         float[] rowMajor = new float[rows * dim];
         for (int r = 0; r < rows; r++) {
-            int src = (r / LANES) * LANES * dim + r % LANES;
+            int src = tileStart(r, dim);
             for (int d = 0; d < dim; d++) {
-                rowMajor[r * dim + d] = tiles[src + d * LANES];
+                rowMajor[r * dim + d] = tiles[src + d * TILE_ROWS];
             }
         }
         return rowMajor;
+    }
+
+    /** Index of row {@code r}'s dimension 0. */
+    private static int tileStart(int r, int dim) {
+        return (r / TILE_ROWS) * TILE_ROWS * dim + r % TILE_ROWS;
     }
 }

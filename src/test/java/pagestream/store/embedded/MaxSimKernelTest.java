@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import pagestream.model.MultiVector;
 
 import java.util.Random;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -16,19 +17,37 @@ class MaxSimKernelTest {
 
     @Test
     void matchesPlainMaxSimForShapesAroundTheTileAndBlockSizes() {
-        int lanes = PageTiles.LANES;
+        int tileRows = PageTiles.TILE_ROWS;
         for (int dim : new int[] {1, 3, 16, 128}) {
-            for (int rows : new int[] {1, lanes - 1, lanes, lanes + 1, 2 * lanes + 1, 3 * lanes + 5}) {
-                for (int queryRows : new int[] {1, 3, 4, 5, 9, 20}) {
-                    MultiVector page = randomVectors(rnd, rows, dim);
-                    MultiVector query = randomVectors(rnd, queryRows, dim);
-                    float score = new MaxSimKernel(query.data(), queryRows, dim)
-                            .score(PageTiles.fromRows(page.data(), rows, dim));
-                    assertThat((double) score).as("dim %d rows %d query rows %d", dim, rows, queryRows)
-                            .isCloseTo(maxSim(query, page), within(1e-4 * queryRows));
+            for (int rows : new int[] {1, tileRows - 1, tileRows, tileRows + 1, 2 * tileRows + 5}) {
+                for (int queryRows : new int[] {1, 4, 5, 11, 20, 25}) {
+                    assertKernelMatchesPlainMaxSim(rows, queryRows, dim);
                 }
             }
         }
+    }
+
+    @Test
+    void everyQueryLengthUpTo30IsExact() {
+        // 1..30 covers every split into 5- and 4-row blocks and every padded count (1-3, 6, 7, 11).
+        for (int queryRows = 1; queryRows <= 30; queryRows++) {
+            assertKernelMatchesPlainMaxSim(2 * PageTiles.TILE_ROWS + 3, queryRows, 128);
+            assertKernelMatchesPlainMaxSim(PageTiles.TILE_ROWS - 3, queryRows, 7);
+        }
+    }
+
+    @Test
+    void queryRowsArePaddedOnlyToTheNextSumOfFivesAndFours() {
+        assertThat(IntStream.rangeClosed(1, 14).map(MaxSimKernel::paddedRows).toArray())
+                .containsExactly(4, 4, 4, 4, 5, 8, 8, 8, 9, 10, 12, 12, 13, 14);
+    }
+
+    private void assertKernelMatchesPlainMaxSim(int rows, int queryRows, int dim) {
+        MultiVector page = randomVectors(rnd, rows, dim);
+        MultiVector query = randomVectors(rnd, queryRows, dim);
+        float score = new MaxSimKernel(query.data(), queryRows, dim).score(PageTiles.fromRows(page.data(), rows, dim));
+        assertThat((double) score).as("dim %d rows %d query rows %d", dim, rows, queryRows)
+                .isCloseTo(maxSim(query, page), within(1e-5 * queryRows));
     }
 
     @Test
