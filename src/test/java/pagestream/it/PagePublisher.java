@@ -23,10 +23,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 
 /**
- * A plain Kafka producer, as a user's client: publishes the pages in paced chunks (so publishing overlaps the
- * kills and the broker restart), with a query after every {@code queryEvery} pages, alternating SmallRye's and
+ * A plain Kafka producer, as a user's client: publishes the pages in paced chunks, never more than
+ * {@code maxAhead} pages ahead of what the service has consumed (so publishing overlaps every kill and the broker
+ * restart, however fast the service catches up after a restart: ingestion never runs dry before the last kill),
+ * with a query after every {@code queryEvery} pages, alternating SmallRye's and
  * Spring's request-reply headers. Page i is page {@code i / docs + 1} of document {@code i % docs}, a small PNG
  * of its own.
  */
@@ -46,12 +49,14 @@ final class PagePublisher implements AutoCloseable {
     private final int pages;
     private final int docs;
     private final int queryEvery;
+    private final LongSupplier consumed;
+    private final int maxAhead;
     private final Map<String, String> queries = new LinkedHashMap<>();
     private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
     private final Thread thread;
 
     PagePublisher(String bootstrapServers, String pagesTopic, String queriesTopic, String repliesTopic, int pages,
-            int docs, int queryEvery) {
+            int docs, int queryEvery, LongSupplier consumed, int maxAhead) {
         if (pages > IMAGES.length) {
             throw new IllegalArgumentException("at most " + IMAGES.length + " pages");
         }
@@ -70,6 +75,8 @@ final class PagePublisher implements AutoCloseable {
         this.pages = pages;
         this.docs = docs;
         this.queryEvery = queryEvery;
+        this.consumed = consumed;
+        this.maxAhead = maxAhead;
         this.thread = new Thread(this::publish, "page-publisher");
         thread.setDaemon(true);
     }
@@ -150,6 +157,9 @@ final class PagePublisher implements AutoCloseable {
     private void publish() {
         try {
             for (int i = 0; i < pages; i++) {
+                while (i - consumed.getAsLong() >= maxAhead) { // -1 (unknown: broker down, nothing committed) waits
+                    TimeUnit.MILLISECONDS.sleep(CHUNK_PAUSE.toMillis() / 2);
+                }
                 ProducerRecord<String, byte[]> record = new ProducerRecord<>(pagesTopic, docId(i % docs), image(i));
                 record.headers().add("page", Integer.toString(pageOf(i, docs)).getBytes(StandardCharsets.UTF_8));
                 record.headers().add("content-type", "image/png".getBytes(StandardCharsets.UTF_8));
