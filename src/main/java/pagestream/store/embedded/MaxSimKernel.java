@@ -14,7 +14,7 @@ import java.util.Arrays;
  * element {@code d} is broadcast from memory once, feeding 10 independent FMA accumulators: 10 chains cover the
  * FMA latency × throughput (4 × 2 on Zen 3) with slack, where the previous 2 × 4 block had exactly 8 and no
  * slack. With 2 tile vectors and 2 live broadcasts that is 14 of AVX2's 16 vector registers; 3 × 4 and 2 × 6
- * (12 accumulators) spilled accumulators to the stack and lost. See notes/maxsim.md for the measurements.
+ * (12 accumulators) spilled accumulators to the stack and lost. The measurements are in the README (Benchmarks).
  *
  * <p>Query rows go in blocks of 5, then 4 (every count from 12 up is 5a + 4b, so typical queries need no
  * padding); a count that is not such a sum is padded up to the next one by repeating the last row, and padded
