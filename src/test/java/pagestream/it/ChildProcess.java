@@ -50,8 +50,21 @@ final class ChildProcess implements AutoCloseable {
         reader.start();
     }
 
-    /** Starts {@code java <jvmArgs> -jar quarkus-run.jar <appArgs>}, its output appended to {@code logFile}. */
+    /**
+     * Starts {@code java <jvmArgs> -jar quarkus-run.jar <appArgs>} with the flags the images and the README use
+     * ({@code --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED}), its output appended to
+     * {@code logFile}.
+     */
     static ChildProcess startApp(String name, List<String> jvmArgs, List<String> appArgs, Map<String, String> env,
+            Path logFile) throws IOException {
+        List<String> flags = new ArrayList<>(List.of("--add-modules=jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED"));
+        flags.addAll(jvmArgs);
+        return startJar(name, flags, appArgs, env, logFile);
+    }
+
+    /** Starts {@code java <jvmArgs> -jar quarkus-run.jar <appArgs>}: exactly those JVM flags, no others. */
+    static ChildProcess startJar(String name, List<String> jvmArgs, List<String> appArgs, Map<String, String> env,
             Path logFile) throws IOException {
         if (!Files.isRegularFile(APP_JAR)) {
             throw new IllegalStateException(APP_JAR.toAbsolutePath() + " is missing: integration tests run after "
@@ -59,8 +72,6 @@ final class ChildProcess implements AutoCloseable {
         }
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("--add-modules=jdk.incubator.vector");
-        command.add("--enable-native-access=ALL-UNNAMED");
         command.addAll(jvmArgs);
         command.add("-jar");
         command.add(APP_JAR.toAbsolutePath().toString());
@@ -68,6 +79,14 @@ final class ChildProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(env);
         return new ChildProcess(name, builder.start(), logFile);
+    }
+
+    /** Waits for the process to exit by itself and returns its exit status. */
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError(name + " did not exit within " + timeout);
+        }
+        return process.exitValue();
     }
 
     long pid() {

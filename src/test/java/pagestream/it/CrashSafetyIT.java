@@ -13,8 +13,6 @@ import pagestream.store.SearchFilter;
 import pagestream.store.embedded.EmbeddedMultiVectorStore;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,7 +23,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -34,12 +31,13 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static pagestream.it.ItSupport.await;
+import static pagestream.it.ItSupport.deleteRecursively;
+import static pagestream.it.ItSupport.freePort;
 
 /**
  * Crash safety of the packaged service: {@code target/quarkus-app/quarkus-run.jar} runs as a process of its own
@@ -415,30 +413,5 @@ class CrashSafetyIT {
     private static boolean flushingSeveralPages(String line) {
         Matcher flushing = FLUSHING.matcher(line);
         return flushing.find() && Integer.parseInt(flushing.group(2)) >= 2;
-    }
-
-    private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("timed out after %s waiting for: %s", timeout, what).isLessThan(deadline);
-            Thread.sleep(250);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
     }
 }

@@ -1,9 +1,8 @@
 package pagestream.api.cli;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import pagestream.store.embedded.MaxSimScan;
 import pagestream.store.embedded.PageTiles;
+import pagestream.store.embedded.VectorApi;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -47,6 +46,10 @@ public final class BenchMaxSimCommand implements CliCommand {
 
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) throws Exception {
+        if (!VectorApi.ENABLED) {
+            err.println("bench-maxsim measures the Vector API kernel: " + VectorApi.HOW_TO_ENABLE);
+            return 2;
+        }
         int pages = 2000, rows = 1030, queryRows = 20, dim = 128, repeats = 7;
         int threads = Runtime.getRuntime().availableProcessors();
         for (int i = 0; i < args.size(); i++) {
@@ -183,7 +186,7 @@ public final class BenchMaxSimCommand implements CliCommand {
         // Claimed in small chunks like the scan's pages, so a thread that loses its core to another process slows
         // both the same way (one static share per thread would leave the peak waiting on the slowest thread).
         final int chunks = 50 * threads, iterationsPerChunk = 400_000;
-        Timed fma = () -> parallel(pool, threads, chunks, t -> fmaChains(iterationsPerChunk));
+        Timed fma = () -> parallel(pool, threads, chunks, t -> SimdProbes.fmaChains(iterationsPerChunk));
         double peakFlopsPerRound = 2.0 * 8 * PageTiles.LANES * (double) iterationsPerChunk * chunks;
         double[] scanSeconds = new double[repeats];
         double[] peakSeconds = new double[repeats];
@@ -204,23 +207,6 @@ public final class BenchMaxSimCommand implements CliCommand {
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    private static float fmaChains(int iterations) {
-        var s = PageTiles.SPECIES;
-        FloatVector x = FloatVector.broadcast(s, 0.999f), y = FloatVector.broadcast(s, 1e-4f);
-        FloatVector a0 = FloatVector.zero(s), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        for (int i = 0; i < iterations; i++) {
-            a0 = a0.fma(x, y);
-            a1 = a1.fma(x, y);
-            a2 = a2.fma(x, y);
-            a3 = a3.fma(x, y);
-            a4 = a4.fma(x, y);
-            a5 = a5.fma(x, y);
-            a6 = a6.fma(x, y);
-            a7 = a7.fma(x, y);
-        }
-        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).reduceLanes(VectorOperators.ADD);
-    }
-
     /** Reads every page array once with SIMD adds (no multiply): the fastest any scan of these bytes can go. */
     private static double bytesPerSecond(float[][] tiles, ExecutorService pool, int threads, int repeats) throws Exception {
         long bytes = 0;
@@ -230,25 +216,10 @@ public final class BenchMaxSimCommand implements CliCommand {
         double[] seconds = new double[repeats + 1];
         for (int k = 0; k <= repeats; k++) {
             long t0 = System.nanoTime();
-            parallel(pool, threads, tiles.length, p -> sum(tiles[p]));
+            parallel(pool, threads, tiles.length, p -> SimdProbes.sum(tiles[p]));
             seconds[k] = (System.nanoTime() - t0) / 1e9;
         }
         return bytes / median(Arrays.copyOfRange(seconds, 1, seconds.length));
-    }
-
-    private static float sum(float[] a) {
-        var s = PageTiles.SPECIES;
-        FloatVector acc0 = FloatVector.zero(s), acc1 = FloatVector.zero(s);
-        int i = 0;
-        for (; i + 2 * s.length() <= a.length; i += 2 * s.length()) {
-            acc0 = acc0.add(FloatVector.fromArray(s, a, i));
-            acc1 = acc1.add(FloatVector.fromArray(s, a, i + s.length()));
-        }
-        float total = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-        for (; i < a.length; i++) {
-            total += a[i];
-        }
-        return total;
     }
 
     private interface PageTask {

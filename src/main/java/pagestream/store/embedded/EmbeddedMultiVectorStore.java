@@ -92,6 +92,11 @@ public final class EmbeddedMultiVectorStore implements MultiVectorStore {
         if (scanThreads < 1) {
             throw new IllegalArgumentException("scanThreads must be >= 1, got " + scanThreads);
         }
+        if (!VectorApi.ENABLED) {
+            System.getLogger(EmbeddedMultiVectorStore.class.getName()).log(System.Logger.Level.WARNING,
+                    "The Java Vector API is not enabled: exact MaxSim search runs on the scalar kernel, many times "
+                            + "slower; " + VectorApi.HOW_TO_ENABLE);
+        }
         Path lockFile = dir.resolve("store.lock");
         FileChannel lockChannel = null;
         try {

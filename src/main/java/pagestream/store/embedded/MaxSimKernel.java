@@ -25,11 +25,15 @@ import java.util.Arrays;
  * <p>The running maximum per query row and lane lives in {@code runMax} and is reduced across lanes once per
  * page. Not thread-safe per instance ({@code runMax} is scratch); use one kernel per thread.
  */
-final class MaxSimKernel {
+final class MaxSimKernel implements PageScorer {
 
-    private static final VectorSpecies<Float> S = PageTiles.SPECIES;
-    private static final int L = PageTiles.LANES;
-    private static final int W = PageTiles.TILE_ROWS;
+    /** The widest float vector this CPU runs natively (8 lanes on AVX2, 16 on AVX-512). */
+    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    static final int LANES = SPECIES.length();
+
+    private static final VectorSpecies<Float> S = SPECIES;
+    private static final int L = LANES;
+    private static final int W = 2 * L; // = PageTiles.TILE_ROWS (PageTiles initialises from this class)
 
     private final int queryRows;
     private final int dim;
@@ -75,7 +79,8 @@ final class MaxSimKernel {
         return -1;
     }
 
-    float score(float[] tiles) {
+    @Override
+    public float score(float[] tiles) {
         Arrays.fill(runMax, Float.NEGATIVE_INFINITY);
         int tileLength = W * dim;
         for (int tile = 0; tile < tiles.length; tile += tileLength) {

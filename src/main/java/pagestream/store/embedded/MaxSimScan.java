@@ -32,7 +32,7 @@ public final class MaxSimScan {
         float[] scores = new float[pageCount];
         AtomicInteger next = new AtomicInteger();
         Runnable worker = () -> {
-            MaxSimKernel kernel = new MaxSimKernel(query, queryRows, dim);
+            PageScorer kernel = PageScorer.forQuery(query, queryRows, dim);
             for (int start; (start = next.getAndAdd(PAGES_PER_CLAIM)) < pageCount; ) {
                 int end = Math.min(pageCount, start + PAGES_PER_CLAIM);
                 for (int i = start; i < end; i++) {

@@ -1,8 +1,5 @@
 package pagestream.store.embedded;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
-
 /**
  * The scan layout of one page's vectors: rows grouped in tiles of {@link #TILE_ROWS} = 2 × {@link #LANES} rows,
  * each tile stored dimension-major ({@code tile[d * TILE_ROWS + r] = row(r)[d]}). Two SIMD loads at a constant
@@ -18,8 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class PageTiles {
 
-    public static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    public static final int LANES = SPECIES.length();
+    /** Float lanes of the SIMD kernel's vectors; without the Vector API, 8 (the layout is then only a layout). */
+    public static final int LANES = VectorApi.ENABLED ? MaxSimKernel.LANES : 8;
     public static final int TILE_ROWS = 2 * LANES;
 
     private PageTiles() {

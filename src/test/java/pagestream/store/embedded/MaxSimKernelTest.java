@@ -45,8 +45,13 @@ class MaxSimKernelTest {
     private void assertKernelMatchesPlainMaxSim(int rows, int queryRows, int dim) {
         MultiVector page = randomVectors(rnd, rows, dim);
         MultiVector query = randomVectors(rnd, queryRows, dim);
-        float score = new MaxSimKernel(query.data(), queryRows, dim).score(PageTiles.fromRows(page.data(), rows, dim));
+        float[] tiles = PageTiles.fromRows(page.data(), rows, dim);
+        float score = new MaxSimKernel(query.data(), queryRows, dim).score(tiles);
         assertThat((double) score).as("dim %d rows %d query rows %d", dim, rows, queryRows)
+                .isCloseTo(maxSim(query, page), within(1e-5 * queryRows));
+        // The kernel a JVM without the Vector API uses, on the same layout.
+        float scalar = new ScalarMaxSimKernel(query.data(), queryRows, dim).score(tiles);
+        assertThat((double) scalar).as("scalar kernel: dim %d rows %d query rows %d", dim, rows, queryRows)
                 .isCloseTo(maxSim(query, page), within(1e-5 * queryRows));
     }
 
