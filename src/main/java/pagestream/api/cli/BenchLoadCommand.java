@@ -69,6 +69,8 @@ public final class BenchLoadCommand implements CliCommand {
                   --idle-queries N     queries in each idle phase (default 50)
                   --sample-ms MS       memory sampling interval (default 1000)
                   --device D           auto|cpu|cuda (default auto)
+                  --page-sub-batch N   pages per model call (pagestream.batch.page-sub-batch, default 4): a query
+                                       waits for at most one such call
                 run it as: java -Xmx1g [-XX:NativeMemoryTracking=summary] ... bench-load
                 """;
     }
@@ -81,9 +83,10 @@ public final class BenchLoadCommand implements CliCommand {
         int sampleMs;
         String modelName;
         String device;
+        int pageSubBatch;
         try {
             CliArgs args = CliArgs.parse(arguments,
-                    Set.of("model", "pages", "query-rate", "idle-queries", "sample-ms", "device"),
+                    Set.of("model", "pages", "query-rate", "idle-queries", "sample-ms", "device", "page-sub-batch"),
                     Set.of());
             if (!args.positionals().isEmpty()) {
                 throw new UsageException("unexpected argument " + args.positionals().get(0));
@@ -94,6 +97,7 @@ public final class BenchLoadCommand implements CliCommand {
             rate = args.intValue("query-rate", 5, 1, 1000);
             idleQueries = args.intValue("idle-queries", 50, 1, 1_000_000);
             sampleMs = args.intValue("sample-ms", 1000, 10, 3_600_000);
+            pageSubBatch = args.intValue("page-sub-batch", 4, 1, 1024);
         } catch (UsageException e) {
             err.println("bench-load: " + e.getMessage() + "\nusage: " + usage());
             return 2;
@@ -103,7 +107,8 @@ public final class BenchLoadCommand implements CliCommand {
                 "pagestream.model", modelName,
                 "pagestream.device", device,
                 "pagestream.data-dir", dataDir.toString(),
-                "pagestream.embedded-kafka.port", "0"));
+                "pagestream.embedded-kafka.port", "0",
+                "pagestream.batch.page-sub-batch", Integer.toString(pageSubBatch)));
 
         out.printf("load average at start: %s; max heap %d MB; data in %s%n", loadAverage(),
                 Runtime.getRuntime().maxMemory() / MB, dataDir);
