@@ -2,7 +2,6 @@ package pagestream.api;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import pagestream.PageStreamConfig;
@@ -76,10 +75,6 @@ public final class InProcessPipeline implements AutoCloseable {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.dataDir().resolve("kafka-streams").toString());
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        // As the service sets them (application.properties): a replaced stream thread does not leave its group, so
-        // its tasks wait for its session to expire (10 s, not Kafka's 45 s); embedding may hold a thread for long.
-        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
-        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), 600_000);
         KafkaStreams streams = new KafkaStreams(PageStreamTopology.ingestion(config, executor, store), props);
         streams.setUncaughtExceptionHandler(new StreamThreadReplacer());
         // Query events are checked against API keys only here: OIDC needs Quarkus.

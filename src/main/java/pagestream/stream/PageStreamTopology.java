@@ -161,7 +161,9 @@ public final class PageStreamTopology {
      *       partition);</li>
      *   <li>producer requests large enough for a dead-lettered page event (the original value is kept);</li>
      *   <li>a transaction timeout that covers the longest wait of a stream thread ({@code pagestream.retry.max-block}:
-     *       backpressure, a store outage, a tombstone waiting for the in-flight flush).</li>
+     *       backpressure, a store outage, a tombstone waiting for the in-flight flush);</li>
+     *   <li>a poll interval that allows long model batches, and a 10 s session (not 45 s): a replaced or restarted
+     *       stream thread does not leave its group, so its tasks move only when its session expires.</li>
      * </ul>
      */
     public static Map<String, Object> ingestionStreamsProperties(PageStreamConfig config) {
@@ -172,7 +174,9 @@ public final class PageStreamTopology {
                 BUFFERED_RECORDS_PER_PARTITION, INPUT_RECORDS_PER_PARTITION,
                 StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), INPUT_RECORDS_PER_PARTITION,
                 StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), maxRequest,
-                StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 240_000);
+                StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 240_000,
+                StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), 600_000,
+                StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
     }
 
     /**
