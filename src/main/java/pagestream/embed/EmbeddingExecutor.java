@@ -16,16 +16,22 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The one thread that runs a {@link ColPaliModel}: every embedding in the process goes through here, so the model
- * (and its device memory) is never used by two threads at once and work can be ordered by urgency.
+ * Runs a {@link ColPaliModel}: every embedding in the process goes through here, so work is ordered by urgency
+ * and the model never runs more than one query call and one page call at a time.
  *
- * <p>Scheduling is a two-level priority queue. Queries (HIGH) always run before pages (LOW); every query waiting
- * when the model becomes free is coalesced into one model batch (up to {@code maxQueryBatch}). A page batch is
- * cut into sub-batches of {@code pageSubBatch} images and the queue is checked between them, so a query waits at
- * most one page sub-batch for the model. Pages run in submission order (FIFO), which keeps a document's upserts in
- * the order its events arrived.
+ * <p>Two lanes, each one thread. The <b>query lane</b> takes every query waiting when it becomes free and embeds
+ * them in one model call (up to {@code maxQueryBatch}); it never waits for page work: a query call starts even
+ * while a page call is running. The <b>page lane</b> cuts each page batch into sub-batches of
+ * {@code pageSubBatch} images and starts a sub-batch only while no query is queued or running, so pages use the
+ * model when queries leave it idle. Pages run in submission order (FIFO), which keeps a document's upserts in the
+ * order its events arrived.
  *
- * <p>{@link #close()} refuses new work, finishes everything already queued, then stops the thread. Closing the
+ * <p>Why a query does not wait for the page call in flight: on a CPU node under full ingestion that call (tens of
+ * milliseconds for a sub-batch, seconds for real pages) would be most of a query's latency. The two calls then
+ * share the cores; the page lane runs at {@link BackgroundPriority background priority} (as do the threads that
+ * decode pages), so the query's threads get them first. A GPU runs the two calls' kernels side by side.
+ *
+ * <p>{@link #close()} refuses new work, finishes everything already queued, then stops both threads. Closing the
  * model itself stays with whoever loaded it.
  */
 public final class EmbeddingExecutor implements AutoCloseable {
@@ -36,12 +42,15 @@ public final class EmbeddingExecutor implements AutoCloseable {
     private final int pageSubBatch;
     private final int maxQueryBatch;
     private final CallListener listener;
-    private final Thread thread;
+    private final Thread queryLane;
+    private final Thread pageLane;
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition workArrived = lock.newCondition();
+    /** Signalled when work is queued, a query call ends, or the executor closes. */
+    private final Condition changed = lock.newCondition();
     private final ArrayDeque<QueryWork> queries = new ArrayDeque<>(); // guarded by lock
     private final ArrayDeque<PageJob> pages = new ArrayDeque<>(); // guarded by lock
+    private boolean queryRunning; // guarded by lock
     private boolean closed; // guarded by lock
 
     private final AtomicLong queriesEmbedded = new AtomicLong();
@@ -56,7 +65,7 @@ public final class EmbeddingExecutor implements AutoCloseable {
             long pageNanos) {
     }
 
-    /** Told of every model call, on the model thread (so it must be quick): the metrics' timers. */
+    /** Told of every model call, on the lane that made it (both lanes may call at once): the metrics' timers. */
     @FunctionalInterface
     public interface CallListener {
         CallListener NONE = (kind, items, nanos) -> { };
@@ -89,23 +98,26 @@ public final class EmbeddingExecutor implements AutoCloseable {
         this.pageSubBatch = pageSubBatch;
         this.maxQueryBatch = maxQueryBatch;
         this.listener = listener;
-        this.thread = new Thread(this::runLoop, "pagestream-embed-" + model.id());
-        this.thread.setDaemon(true);
-        this.thread.start();
+        this.queryLane = new Thread(this::runQueries, "pagestream-embed-queries-" + model.id());
+        this.pageLane = new Thread(this::runPages, "pagestream-embed-pages-" + model.id());
+        for (Thread lane : List.of(queryLane, pageLane)) {
+            lane.setDaemon(true);
+            lane.start();
+        }
     }
 
     public ColPaliModel model() {
         return model;
     }
 
-    /** HIGH priority: runs before any page work, batched with the other queries waiting at that moment. */
+    /** Runs as soon as the query lane is free, batched with the other queries waiting at that moment. */
     public CompletableFuture<MultiVector> embedQuery(String query) {
         QueryWork work = new QueryWork(query, new CompletableFuture<>());
         enqueue(() -> queries.add(work), work.result());
         return work.result();
     }
 
-    /** LOW priority: one vector set per image, in order; runs in sub-batches so queries can cut in. */
+    /** One vector set per image, in order; its sub-batches start only while no query is queued or running. */
     public CompletableFuture<List<MultiVector>> embedPages(List<RgbImage> images) {
         PageJob job = new PageJob(List.copyOf(images), new ArrayList<>(images.size()), new CompletableFuture<>());
         if (images.isEmpty()) {
@@ -147,42 +159,65 @@ public final class EmbeddingExecutor implements AutoCloseable {
                 return;
             }
             add.run();
-            workArrived.signal();
+            changed.signalAll();
         } finally {
             lock.unlock();
         }
     }
 
-    private void runLoop() {
+    private void runQueries() {
         while (true) {
-            List<QueryWork> queryBatch = new ArrayList<>();
-            PageJob pageJob = null;
+            List<QueryWork> batch = new ArrayList<>();
             lock.lock();
             try {
-                while (queries.isEmpty() && pages.isEmpty()) {
+                while (queries.isEmpty()) {
                     if (closed) {
                         return;
                     }
-                    workArrived.awaitUninterruptibly();
+                    changed.awaitUninterruptibly();
                 }
-                while (!queries.isEmpty() && queryBatch.size() < maxQueryBatch) {
-                    queryBatch.add(queries.poll());
+                while (!queries.isEmpty() && batch.size() < maxQueryBatch) {
+                    batch.add(queries.poll());
                 }
-                if (queryBatch.isEmpty()) {
-                    pageJob = pages.peek(); // stays queued until its last sub-batch is done
-                }
+                queryRunning = true;
             } finally {
                 lock.unlock();
             }
-            if (!queryBatch.isEmpty()) {
-                runQueries(queryBatch);
-            } else {
-                runPageSubBatch(pageJob);
+            try {
+                runQueryBatch(batch);
+            } finally {
+                lock.lock();
+                try {
+                    queryRunning = false;
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
+                }
             }
         }
     }
 
-    private void runQueries(List<QueryWork> batch) {
+    private void runPages() {
+        BackgroundPriority.enter();
+        while (true) {
+            PageJob job;
+            lock.lock();
+            try {
+                while (pages.isEmpty() || !queries.isEmpty() || queryRunning) {
+                    if (closed && pages.isEmpty()) {
+                        return;
+                    }
+                    changed.awaitUninterruptibly();
+                }
+                job = pages.peek(); // stays queued until its last sub-batch is done
+            } finally {
+                lock.unlock();
+            }
+            runPageSubBatch(job);
+        }
+    }
+
+    private void runQueryBatch(List<QueryWork> batch) {
         try {
             long start = System.nanoTime();
             List<MultiVector> vectors = model.embedQueries(batch.stream().map(QueryWork::text).toList());
@@ -239,12 +274,16 @@ public final class EmbeddingExecutor implements AutoCloseable {
         lock.lock();
         try {
             closed = true;
-            workArrived.signalAll();
+            changed.signalAll();
         } finally {
             lock.unlock();
         }
-        thread.join(timeout.toMillis());
-        return !thread.isAlive();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Thread lane : List.of(queryLane, pageLane)) {
+            long leftMs = Math.max(1, Duration.ofNanos(deadline - System.nanoTime()).toMillis());
+            lane.join(leftMs);
+        }
+        return !queryLane.isAlive() && !pageLane.isAlive();
     }
 
     @Override

@@ -20,9 +20,10 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * A loaded ColPali checkpoint: processor + model, pages and queries in, multi-vectors out. Calls are serialised
- * (one forward pass at a time); each batch runs in its own {@link NDManager} scope that is closed before the call
- * returns, so no native memory outlives a call.
+ * A loaded ColPali checkpoint: processor + model, pages and queries in, multi-vectors out. Calls may run
+ * concurrently (the {@code EmbeddingExecutor} runs a query call while a page call is in flight): the weights are
+ * only read, the tokenizer is thread-safe, and each batch runs in its own {@link NDManager} scope that is closed
+ * before the call returns, so no native memory outlives a call. Close it only when no call is running.
  */
 public final class ColPaliModel implements AutoCloseable {
 
@@ -112,7 +113,7 @@ public final class ColPaliModel implements AutoCloseable {
     }
 
     /** One multi-vector per page (every position of the page prompt: image patches, bos, prompt, newline). */
-    public synchronized List<MultiVector> embedImages(List<RgbImage> images) {
+    public List<MultiVector> embedImages(List<RgbImage> images) {
         List<MultiVector> out = new ArrayList<>(images.size());
         for (int from = 0; from < images.size(); from += options.maxBatch()) {
             List<RgbImage> chunk = images.subList(from, Math.min(images.size(), from + options.maxBatch()));
@@ -122,7 +123,7 @@ public final class ColPaliModel implements AutoCloseable {
     }
 
     /** One multi-vector per query, padding rows removed. */
-    public synchronized List<MultiVector> embedQueries(List<String> queries) {
+    public List<MultiVector> embedQueries(List<String> queries) {
         List<MultiVector> out = new ArrayList<>(queries.size());
         for (int from = 0; from < queries.size(); from += options.maxBatch()) {
             List<String> chunk = queries.subList(from, Math.min(queries.size(), from + options.maxBatch()));
@@ -135,7 +136,7 @@ public final class ColPaliModel implements AutoCloseable {
      * The forward pass on ready-made inputs (no chunking): {@code pixelValues} {@code [N, 3, S, S]} float32
      * channels-first or null, whose N·numImageTokens must match the {@code <image>} ids in {@code tokens}.
      */
-    public synchronized EmbeddingBatch embedTensors(float[] pixelValues, TokenBatch tokens) {
+    public EmbeddingBatch embedTensors(float[] pixelValues, TokenBatch tokens) {
         int s = imageSize();
         long perImage = 3L * s * s;
         if (pixelValues != null && (pixelValues.length == 0 || pixelValues.length % perImage != 0)) {
@@ -154,12 +155,12 @@ public final class ColPaliModel implements AutoCloseable {
     }
 
     /** NDArrays open on the model's native manager: the parameters only, a batch's arrays close with its scope. */
-    public synchronized int openNativeArrays() {
+    public int openNativeArrays() {
         return manager.getManagedArrays().size();
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
         model.close();
         processor.close();
         manager.close();

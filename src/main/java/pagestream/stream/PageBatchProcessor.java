@@ -10,6 +10,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.jboss.logging.Logger;
 import pagestream.PageStreamConfig;
+import pagestream.embed.BackgroundPriority;
 import pagestream.embed.EmbeddingExecutor;
 import pagestream.model.MultiVector;
 import pagestream.model.processor.RgbImage;
@@ -29,10 +30,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -137,11 +140,21 @@ public final class PageBatchProcessor implements Processor<byte[], byte[], byte[
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
         this.buffer = context.getStateStore(bufferStoreName);
-        this.upserter = Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "pagestream-upsert-" + context.taskId());
-            thread.setDaemon(true);
-            return thread;
-        });
+        ThreadPoolExecutor upserts = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                runnable -> {
+                    Thread thread = new Thread(runnable, "pagestream-upsert-" + context.taskId());
+                    thread.setDaemon(true);
+                    thread.setPriority(Thread.NORM_PRIORITY);
+                    return thread;
+                });
+        // Normal priority, started before this thread moves to the background, and every store call goes through
+        // it: a store call may start the store client's shared threads (gRPC executors, event loops) that queries
+        // use too, and a thread inherits the OS priority of the thread that starts it. (A second task initialised
+        // on a thread already in the background gets nice 0 back only where the JVM may raise priorities: root.)
+        upserts.prestartAllCoreThreads();
+        this.upserter = upserts;
+        // Decoding pages must not hold up queries for CPU (BackgroundPriority).
+        BackgroundPriority.enter();
         // After a restart the buffer holds what the changelog restored: continue its sequence, flush it soon.
         try (KeyValueIterator<Long, BufferedPage> last = buffer.reverseAll()) {
             nextSequence = last.hasNext() ? last.next().key + 1 : 0;
@@ -437,7 +450,7 @@ public final class PageBatchProcessor implements Processor<byte[], byte[], byte[
     private void deleteFromStore(String docId, String tenant, long started) {
         for (int attempt = 1; ; attempt++) {
             try {
-                store.deleteDocument(docId, tenant);
+                onUpsertThread(() -> store.deleteDocument(docId, tenant));
                 return;
             } catch (StoreRejectedException e) {
                 throw e;
@@ -452,6 +465,21 @@ public final class PageBatchProcessor implements Processor<byte[], byte[], byte[
                         context.taskId(), docId, attempt, delay, e.getMessage());
                 sleep(delay);
             }
+        }
+    }
+
+    /** Runs a store call on the upsert thread (see {@link #init}) and waits for it, rethrowing what it throws. */
+    private void onUpsertThread(Runnable call) {
+        try {
+            CompletableFuture.runAsync(call, upserter).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            if (e.getCause() instanceof Error cause) {
+                throw cause;
+            }
+            throw e;
         }
     }
 

@@ -32,7 +32,8 @@ import static pagestream.api.PipelineProbe.await;
  * takes no writes, so page flushes fail and back off, the page buffers fill, the page stream threads are held and,
  * after {@code pagestream.retry.max-block}, replaced (their transactions aborted, their tasks reassigned in the
  * ingestion group) — queries are still answered from the store's reads, about as fast as when idle, and the query
- * application keeps its threads and never rebalances. Then writes come back and every page is stored.
+ * application keeps its threads and never rebalances. Then writes come back and every page is stored. The page
+ * stream threads run at background priority, the query threads at normal priority ({@code BackgroundPriority}).
  */
 class QueryIsolationTest {
 
@@ -97,6 +98,11 @@ class QueryIsolationTest {
                      Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, pipeline.bootstrapServers()), REPLY_TOPIC)) {
             probe.publish(pages, docIds("before", PAGES_BEFORE), Map.of(), TestPages.png(), TestPages.jpeg());
             await("the first pages stored", Duration.ofSeconds(60), () -> stored(pipeline) == PAGES_BEFORE);
+            // Under full ingestion queries get the CPU first: page threads run at background priority.
+            assertThat(priorities(pipeline.streams())).as("ingestion stream threads")
+                    .containsOnly(Thread.MIN_PRIORITY);
+            assertThat(priorities(pipeline.queryStreams())).as("query stream threads")
+                    .containsOnly(Thread.NORM_PRIORITY);
             List<Long> idle = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 idle.add(timedQuery(client));
@@ -149,6 +155,14 @@ class QueryIsolationTest {
 
     private static Set<String> threadNames(KafkaStreams streams) {
         return streams.metadataForLocalThreads().stream().map(ThreadMetadata::threadName).collect(Collectors.toSet());
+    }
+
+    private static List<Integer> priorities(KafkaStreams streams) {
+        Set<String> names = threadNames(streams);
+        List<Integer> priorities = Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> names.contains(thread.getName())).map(Thread::getPriority).toList();
+        assertThat(priorities).as("live threads named %s", names).hasSameSizeAs(names);
+        return priorities;
     }
 
     private static long stored(InProcessPipeline pipeline) {

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import pagestream.api.cli.CliCommand;
+import pagestream.embed.BackgroundPriority;
 
 import java.util.List;
 import java.util.Map;
@@ -32,7 +33,8 @@ class DockerfileTest {
                 .containsEntry("PYTORCH_FLAVOR", flavor).doesNotContainKey("PYTORCH_VERSION")
                 .containsEntry("OMP_WAIT_POLICY", "PASSIVE"); // OpenMP workers sleep between model calls
         assertThat(env.get("DJL_CACHE_DIR")).startsWith("/");
-        assertThat(env.get("JAVA_OPTS")).contains("--add-modules=jdk.incubator.vector");
+        assertThat(env.get("JAVA_OPTS")).contains("--add-modules=jdk.incubator.vector")
+                .contains(BackgroundPriority.JVM_FLAGS);
         assertThat(env.get("HF_HOME")).startsWith("/models/");
 
         // Natives: unpacked at build time into the paths the runtime environment points DJL at.

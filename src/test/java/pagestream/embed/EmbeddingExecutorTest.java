@@ -11,16 +11,18 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
-/** The executor with the real tiny ColPali model: results equal direct model calls, queries cut in line. */
+/** The executor with the real tiny ColPali model: results equal direct model calls, queries never wait for pages. */
 class EmbeddingExecutorTest {
 
     private static final ColPaliModel MODEL = ColPaliModel.load(Path.of("src/test/resources/golden/tiny-a"),
@@ -86,6 +88,33 @@ class EmbeddingExecutorTest {
             assertSameVectors(queries.get(i).get(), direct.get(i));
         }
         assertThat(pages.get(60, TimeUnit.SECONDS)).hasSize(24);
+    }
+
+    @Test
+    void aQueryRunsWhileAPageCallIsInFlightAndThePageLaneRunsInTheBackground() throws Exception {
+        executor = new EmbeddingExecutor(MODEL, 256, 8); // one page call of 256 pages: about a second here
+        CompletableFuture<List<MultiVector>> pages = executor.embedPages(images(256));
+        Thread.sleep(100); // the page lane has started its call
+        long start = System.nanoTime();
+        MultiVector query = executor.embedQuery("revenue by quarter").get(60, TimeUnit.SECONDS);
+        long queryMs = (System.nanoTime() - start) / 1_000_000;
+
+        assertThat(pages).as("the page call still running after the query (%d ms)", queryMs).isNotDone();
+        assertSameVectors(query, MODEL.embedQueries(List.of("revenue by quarter")).get(0));
+        assertThat(pages.get(60, TimeUnit.SECONDS)).hasSize(256);
+        assertThat(executor.stats().pageSubBatches()).isEqualTo(1);
+        assertThat(lanePriorities()).containsEntry("queries", Thread.NORM_PRIORITY)
+                .containsEntry("pages", Thread.MIN_PRIORITY);
+    }
+
+    /** Priority of each lane thread of the executor under test, by lane name. */
+    private static Map<String, Integer> lanePriorities() {
+        String suffix = "-" + MODEL.id();
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("pagestream-embed-") && t.getName().endsWith(suffix))
+                .collect(Collectors.toMap(
+                        t -> t.getName().substring("pagestream-embed-".length(), t.getName().length() - suffix.length()),
+                        Thread::getPriority, (a, b) -> a));
     }
 
     @Test

@@ -1,5 +1,7 @@
 package pagestream.it;
 
+import pagestream.embed.BackgroundPriority;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -52,13 +54,15 @@ final class ChildProcess implements AutoCloseable {
 
     /**
      * Starts {@code java <jvmArgs> -jar quarkus-run.jar <appArgs>} with the flags the images and the README use
-     * ({@code --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED}), its output appended to
+     * ({@code --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED} and the thread-priority flags
+     * of {@code BackgroundPriority}), its output appended to
      * {@code logFile}.
      */
     static ChildProcess startApp(String name, List<String> jvmArgs, List<String> appArgs, Map<String, String> env,
             Path logFile) throws IOException {
         List<String> flags = new ArrayList<>(List.of("--add-modules=jdk.incubator.vector",
                 "--enable-native-access=ALL-UNNAMED"));
+        flags.addAll(List.of(BackgroundPriority.JVM_FLAGS.split(" ")));
         flags.addAll(jvmArgs);
         return startJar(name, flags, appArgs, env, logFile);
     }

@@ -28,6 +28,7 @@ import java.util.PriorityQueue;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -67,11 +68,15 @@ public final class EmbeddedMultiVectorStore implements MultiVectorStore {
         this.lock = lock;
         this.scanThreads = scanThreads;
         AtomicInteger n = new AtomicInteger();
-        this.scanPool = Executors.newFixedThreadPool(Math.max(1, scanThreads - 1), r -> {
+        ThreadPoolExecutor pool = (ThreadPoolExecutor) Executors.newFixedThreadPool(Math.max(1, scanThreads - 1), r -> {
             Thread t = new Thread(r, "pagestream-maxsim-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+        // Started here, not by the first search: a pool thread started by a background (ingestion) thread would
+        // inherit its low OS priority (BackgroundPriority) and slow every query after it.
+        pool.prestartAllCoreThreads();
+        this.scanPool = pool;
     }
 
     /** {@code <pagestream.data-dir>/store}. */
