@@ -25,9 +25,9 @@ import java.util.concurrent.TimeoutException;
  * {@code tenant-keys}) or, when {@code pagestream.api.oidc.enabled}, an OIDC access token whose tenant claim binds
  * the caller to one tenant. One class for both paths, so a credential means the same on each.
  *
- * <p>Tokens are verified by a {@link BearerTokenVerifier} within {@code verify-timeout} (past it: {@code unavailable},
- * never a stuck thread) and remembered in {@link VerifiedTokens} until they expire. No message, log line or
- * exception from here carries a credential.
+ * <p>Tokens are verified by a {@link BearerTokenVerifier} within {@code verify-timeout} (past it, or when the provider
+ * cannot be reached: {@code unavailable}, never a stuck thread nor a valid token called bad) and remembered in
+ * {@link VerifiedTokens} until they expire. No message, log line or exception from here carries a credential.
  */
 public final class CallerAuthenticator {
 
@@ -140,6 +140,12 @@ public final class CallerAuthenticator {
                     ? failure.getCause() : failure;
             if (cause instanceof TimeoutException) {
                 return Authentication.refused(providerTimedOut());
+            }
+            if (cause instanceof BearerTokenVerifier.ProviderUnavailableException) {
+                // Its message names the failure's class only, never the token.
+                LOG.warnf("an OIDC token could not be verified: %s", cause.getMessage());
+                return Authentication.refused(new Rejection(Rejection.UNAVAILABLE,
+                        "the OIDC provider could not be reached to verify the token; try again"));
             }
             // The class only: verification messages can quote the token's claims.
             LOG.debugf("an OIDC token was refused (%s)", cause.getClass().getName());

@@ -149,8 +149,8 @@ public final class PageStreamTopology {
 
     /**
      * The Kafka Streams settings the ingestion topology relies on (the application id, bootstrap servers and state
-     * dir come from the deployment). In Quarkus they are set in {@code application.properties} as
-     * {@code kafka-streams.*}.
+     * dir come from the deployment). The one definition: {@code InProcessPipeline} uses it, and the service gets it
+     * as {@code kafka-streams.*} configuration from {@code pagestream.api.IngestionStreamsDefaults}.
      * <ul>
      *   <li>{@code exactly_once_v2}: buffer changelog writes, DLQ records and input offsets commit atomically, so no
      *       page is acknowledged before it is durable somewhere;</li>

@@ -104,6 +104,21 @@ class CallerAuthenticatorTest {
     }
 
     @Test
+    void aProviderThatCannotBeReachedIsUnavailableOnBothPaths() {
+        CallerAuthenticator providerDown = withVerifier(token -> {
+            verifications.incrementAndGet();
+            return CompletableFuture.failedFuture(new BearerTokenVerifier.ProviderUnavailableException(
+                    "the OIDC provider could not be reached", new java.net.ConnectException("Connection refused")));
+        });
+        Authentication query = providerDown.authenticateQuery(authorization("Bearer " + TOKEN));
+        assertThat(reason(query)).isEqualTo(Rejection.UNAVAILABLE);
+        assertThat(query.rejection().orElseThrow().message()).contains("OIDC provider could not be reached");
+        Authentication search = providerDown.authenticate(null, "Bearer " + TOKEN).toCompletableFuture().join();
+        assertThat(reason(search)).isEqualTo(Rejection.UNAVAILABLE);
+        assertThat(verifications).as("nothing remembered: each attempt asks the provider again").hasValue(2);
+    }
+
+    @Test
     void aVerifierThatNeverAnswersCostsTheTimeoutAndAnUnavailableError() {
         CallerAuthenticator stuck = withVerifier(token -> new CompletableFuture<>());
         long start = System.nanoTime();

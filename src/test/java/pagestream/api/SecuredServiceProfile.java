@@ -43,6 +43,9 @@ public class SecuredServiceProfile implements QuarkusTestProfile {
                 Map.entry("pagestream.api.tenant-keys", BOUND_TENANT + ":" + TENANT_API_KEY),
                 Map.entry("pagestream.api.oidc.enabled", "true"),
                 Map.entry("pagestream.api.oidc.verify-timeout", "PT2S"),
+                // A token signed by a key the JWKS lacks fetches the JWKS again every time (by default at most once
+                // in 10 minutes, then it is refused without asking): each outage test reaches the provider.
+                Map.entry("quarkus.oidc.token.forced-jwk-refresh-interval", "PT0S"),
                 Map.entry("pagestream.queries.auth", "required"),
                 Map.entry("quarkus.log.category.\"io.quarkus.oidc\".level", "DEBUG"),
                 Map.entry("quarkus.log.file.enabled", "true"),

@@ -25,6 +25,10 @@ import pagestream.store.StoreException;
 import pagestream.store.qdrant.QdrantMultiVectorStore;
 import pagestream.store.qdrant.QdrantStoreOptions;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -283,7 +287,6 @@ class SecuredServiceTest {
         }
     }
 
-    /** Last: everything above has run, failures included, with the service logging at INFO and DEBUG. */
     /** After this the provider's JWKS endpoint hangs: OIDC tests go before it. */
     @Test
     @Order(8)
@@ -310,8 +313,56 @@ class SecuredServiceTest {
         assertThat(fresh.statusCode()).isEqualTo(200);
     }
 
+    /** After this the provider is down: its port refuses connections. */
     @Test
     @Order(9)
+    void anOidcProviderThatRefusesConnectionsCostsAnUnavailableErrorAndABadTokenStaysUnauthenticated()
+            throws Exception {
+        TestOidcProvider.Tokens tokens = tokens();
+        URI issuer = URI.create(ConfigProvider.getConfig().getValue("quarkus.oidc.auth-server-url", String.class));
+        HttpResponse<String> shutdown = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(issuer + "/shutdown")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(shutdown.statusCode()).isEqualTo(200);
+        awaitConnectionRefused(issuer);
+
+        // Keys the service has not seen: verifying them needs the provider's JWKS, which cannot be fetched.
+        JsonNode unverifiable = kafka.ask(NO_FILTER, sent(tokens.unknownKey(BOUND_TENANT)));
+        REPLIES.add(unverifiable.toString());
+        assertThat(unverifiable.at("/error/code").asText()).isEqualTo("unavailable");
+        assertThat(unverifiable.at("/error/message").asText()).contains("OIDC provider could not be reached");
+        Response rest = post(NO_FILTER, "Authorization", sent(tokens.unknownKey(BOUND_TENANT)));
+        assertThat(rest.statusCode()).isEqualTo(503);
+        assertThat(rest.jsonPath().getString("error.code")).isEqualTo("unavailable");
+        // A token bad on its own is still called bad, on both paths: the keys the service holds tell.
+        Response badSignature = post(NO_FILTER, "Authorization", sent(tokens.badSignature(BOUND_TENANT)));
+        assertThat(badSignature.statusCode()).isEqualTo(401);
+        assertThat(badSignature.jsonPath().getString("error.code")).isEqualTo("unauthenticated");
+        JsonNode expired = kafka.ask(NO_FILTER, sent(tokens.expired(BOUND_TENANT)));
+        REPLIES.add(expired.toString());
+        assertThat(expired.at("/error/code").asText()).isEqualTo("unauthenticated");
+        // And a valid token signed by a known key needs no provider.
+        Response valid = post(NO_FILTER, "Authorization", sent(tokens.token(BOUND_TENANT, Duration.ofMinutes(5))));
+        assertThat(valid.statusCode()).isEqualTo(200);
+    }
+
+    private static void awaitConnectionRefused(URI uri) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+                Thread.sleep(50);
+            } catch (ConnectException refused) {
+                return;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        throw new AssertionError(uri + " still accepts connections");
+    }
+
+    /** Last: everything above has run, failures included, with the service logging at INFO and DEBUG. */
+    @Test
+    @Order(10)
     void noSecretAppearsInTheLogOrInAnyReply() throws Exception {
         Path logFile = Path.of(ConfigProvider.getConfig().getValue("quarkus.log.file.path", String.class));
         String log = Files.readString(logFile, StandardCharsets.UTF_8);

@@ -28,7 +28,8 @@ import java.util.function.Function;
  * ({@code /.well-known/openid-configuration}: issuer and {@code jwks_uri}) and a JWKS holding the public half of a
  * fresh RSA key. Its {@link Tokens} sign access tokens, and also sign with a second key it does not publish, so
  * tests get tokens with a bad signature, another issuer or a past expiry. {@code POST /realms/test/outage} makes its
- * JWKS endpoint hang from then on, as an overloaded or partitioned provider does.
+ * JWKS endpoint hang from then on, as an overloaded or partitioned provider does; {@code POST /realms/test/shutdown}
+ * stops it, so that its port refuses connections, as a provider that is down does.
  */
 final class TestOidcProvider implements AutoCloseable {
 
@@ -61,6 +62,13 @@ final class TestOidcProvider implements AutoCloseable {
         server.createContext("/realms/test/outage", exchange -> {
             provider.outage = true;
             provider.json(exchange, "{}");
+        });
+        server.createContext("/realms/test/shutdown", exchange -> {
+            provider.json(exchange, "{}");
+            // Not on this request's thread: stop() waits for the exchanges in progress, this one among them.
+            Thread stopper = new Thread(provider::close, "test-oidc-provider-shutdown");
+            stopper.setDaemon(true);
+            stopper.start();
         });
         // Requests run on daemon threads of their own: a hanging JWKS request must not hold the others or the JVM.
         server.setExecutor(Executors.newCachedThreadPool(runnable -> {

@@ -9,6 +9,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import pagestream.PageStreamConfig;
+import pagestream.api.IngestionStreamsDefaults;
+import pagestream.api.StandaloneConfig;
 
 import java.io.IOException;
 import java.io.StringReader;
@@ -138,9 +140,23 @@ final class AppConfig {
                 || ADMIN_NAMES.contains(key);
     }
 
-    /** A setting from the mounted config file, else the built-in application.properties (no typed default). */
+    /**
+     * A setting from the mounted config file, else the built-in application.properties, else the ingestion Kafka
+     * Streams setting the app derives from the {@code pagestream.*} settings (no typed default).
+     */
     static String setting(Properties mounted, String name) {
-        return mounted.getProperty(name, BUILT_IN.getProperty(name));
+        String value = mounted.getProperty(name, BUILT_IN.getProperty(name));
+        return value != null ? value : ingestionStreamsDefaults(mounted).get(name);
+    }
+
+    /** What {@link IngestionStreamsDefaults} supplies to the app with this mounted config file. */
+    private static Map<String, String> ingestionStreamsDefaults(Properties mounted) {
+        Map<String, String> pageStream = new LinkedHashMap<>();
+        for (Properties file : List.of(BUILT_IN, mounted)) {
+            file.stringPropertyNames().stream().filter(name -> name.startsWith("pagestream."))
+                    .forEach(name -> pageStream.put(name, file.getProperty(name)));
+        }
+        return IngestionStreamsDefaults.properties(StandaloneConfig.of(pageStream));
     }
 
     /** Problems with one entry of a config file the manifests mount; empty when the app knows the property. */
