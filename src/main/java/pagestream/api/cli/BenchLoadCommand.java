@@ -126,7 +126,8 @@ public final class BenchLoadCommand implements CliCommand {
                  QueryLoad queries = new QueryLoad(pipeline.bootstrapServers(), config.topics().queries(),
                          config.topics().replies());
                  MemorySampler memory = new MemorySampler(sampleMs, () -> phase,
-                         () -> pipeline.store().count(SearchFilter.any()))) {
+                         () -> pipeline.store().count(SearchFilter.any()));
+                 GcPauses gc = new GcPauses()) {
                 printTasks(out, "ingestion", pipeline.streams());
                 printTasks(out, "queries", pipeline.queryStreams());
                 phase = "warm-up";
@@ -134,6 +135,7 @@ public final class BenchLoadCommand implements CliCommand {
 
                 phase = "idle";
                 QueryLoad.Phase idleBefore = new QueryLoad.Phase("idle before");
+                long idleStart = System.nanoTime();
                 queries.run(idleBefore, rate, countdown(idleQueries));
                 MemorySampler.Sample idleSample = memory.sample();
 
@@ -146,17 +148,21 @@ public final class BenchLoadCommand implements CliCommand {
                 // burst of publishes (that burst alone delayed replies by seconds on a loaded 2-core machine).
                 double publishSeconds = publish(pipeline.bootstrapServers(), config, backlog);
                 queries.run(underLoad, rate, () -> pipeline.store().count(SearchFilter.any()) >= pages);
-                double ingestSeconds = (System.nanoTime() - start) / 1e9;
+                long loadEnd = System.nanoTime();
+                double ingestSeconds = (loadEnd - start) / 1e9;
                 int ingestionRebalances = pipeline.ingestionRebalances() - ingestionRebalancesBefore;
                 int queryRebalances = pipeline.queryRebalances() - queryRebalancesBefore;
 
                 phase = "drained";
                 QueryLoad.Phase idleAfter = new QueryLoad.Phase("idle after");
                 queries.run(idleAfter, rate, countdown(idleQueries));
+                long idleAfterEnd = System.nanoTime();
                 MemorySampler.Sample endSample = memory.sample();
 
                 report(out, pages, ingestSeconds, publishSeconds, modelAlone, pipeline.executor().stats(),
                         List.of(idleBefore, underLoad, idleAfter));
+                out.printf("GC pauses: idle before %s; under load %s; idle after %s%n", gc.between(idleStart, start),
+                        gc.between(start, loadEnd), gc.between(loadEnd, idleAfterEnd));
                 out.printf("Kafka Streams rebalances under load: ingestion %d, queries %d%n", ingestionRebalances,
                         queryRebalances);
                 out.println();
