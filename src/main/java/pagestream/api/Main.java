@@ -3,6 +3,7 @@ package pagestream.api;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import pagestream.api.cli.CliCommand;
+import pagestream.api.cli.CliLogging;
 import pagestream.api.cli.Commands;
 
 import java.util.Arrays;
@@ -30,6 +31,7 @@ public final class Main {
         }
         Optional<CliCommand> command = args.length > 0 ? Commands.find(args[0]) : Optional.empty();
         if (command.isPresent()) {
+            CliLogging.configure();
             int code = Commands.run(command.get(), Arrays.asList(args).subList(1, args.length), System.out, System.err);
             System.out.flush();
             System.exit(code);
