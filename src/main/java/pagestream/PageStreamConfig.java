@@ -55,8 +55,8 @@ public interface PageStreamConfig {
         Duration maxWait();
 
         /**
-         * Pages per model call inside a batch: the embedding thread looks for waiting queries between calls, so a
-         * query waits at most one such call.
+         * Pages per model call inside a batch: the executor's page lane starts a call only while no query is queued
+         * or running, so this is how long a query shares the model (the CPU cores, the GPU) with page work.
          */
         @WithDefault("4")
         int pageSubBatch();

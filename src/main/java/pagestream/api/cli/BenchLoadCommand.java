@@ -69,8 +69,8 @@ public final class BenchLoadCommand implements CliCommand {
                   --idle-queries N     queries in each idle phase (default 50)
                   --sample-ms MS       memory sampling interval (default 1000)
                   --device D           auto|cpu|cuda (default auto)
-                  --page-sub-batch N   pages per model call (pagestream.batch.page-sub-batch, default 4): a query
-                                       waits for at most one such call
+                  --page-sub-batch N   pages per model call (pagestream.batch.page-sub-batch, default 4): how long
+                                       a query shares the model with page work
                 run it as: java -Xmx1g [-XX:NativeMemoryTracking=summary] ... bench-load
                 """;
     }
