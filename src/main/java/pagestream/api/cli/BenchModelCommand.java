@@ -7,6 +7,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import pagestream.model.checkpoint.Checkpoints;
+import pagestream.model.checkpoint.SafetensorsWriter;
+import pagestream.model.checkpoint.Weights;
 import pagestream.model.colpali.ColPaliConfig;
 import pagestream.model.colpali.ColPaliForRetrieval;
 import pagestream.model.gemma.GemmaConfig;
@@ -16,6 +19,9 @@ import pagestream.model.siglip.SiglipVisionConfig;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -41,7 +47,11 @@ public final class BenchModelCommand implements CliCommand {
                 + "  --pages N      pages per batch (default 4)\n"
                 + "  --queries N    queries per batch (default 8, ~25 tokens each)\n"
                 + "  --repeat N     timed batches of each kind (default 3)\n"
-                + "  --threads N    PyTorch intra-op threads (default: PyTorch's, normally the core count)";
+                + "  --threads N    PyTorch intra-op threads (default: PyTorch's, normally the core count)\n"
+                + "  --profile FILE write PyTorch's profiler trace of the timed page and query batches (Chrome trace JSON)\n"
+                + "  --save-weights DIR  also write the random weights as a checkpoint (config.json, model.safetensors)\n"
+                + "  --weights DIR  time a checkpoint's weights instead of random ones (e.g. one --save-weights wrote),\n"
+                + "                 so src/test/bench/forward_transformers.py --weights DIR times the same numbers";
     }
 
     public static void main(String[] args) throws Exception {
@@ -54,11 +64,24 @@ public final class BenchModelCommand implements CliCommand {
         int queries = 8;
         int repeat = 3;
         int threads = 0;
+        Path profile = null;
+        Path saveWeights = null;
+        Path weightsDir = null;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             if (i + 1 >= args.size()) {
                 err.println("bench-model: " + a + " needs a value\n" + usage());
                 return 2;
+            }
+            switch (a) {
+                case "--profile" -> profile = Path.of(args.get(++i));
+                case "--save-weights" -> saveWeights = Path.of(args.get(++i));
+                case "--weights" -> weightsDir = Path.of(args.get(++i));
+                default -> {
+                }
+            }
+            if (a.equals("--profile") || a.equals("--save-weights") || a.equals("--weights")) {
+                continue;
             }
             int value;
             try {
@@ -84,8 +107,12 @@ public final class BenchModelCommand implements CliCommand {
         }
 
         ColPaliConfig config;
-        try (InputStream in = BenchModelCommand.class.getResourceAsStream(MEDIUM_CONFIG)) {
-            config = ColPaliConfig.fromJson(new ObjectMapper().readTree(in), MEDIUM_CONFIG);
+        if (weightsDir != null) {
+            config = ColPaliConfig.load(weightsDir);
+        } else {
+            try (InputStream in = BenchModelCommand.class.getResourceAsStream(MEDIUM_CONFIG)) {
+                config = ColPaliConfig.fromJson(new ObjectMapper().readTree(in), MEDIUM_CONFIG);
+            }
         }
         Engine.getEngine("PyTorch");
         if (threads > 0) {
@@ -105,12 +132,31 @@ public final class BenchModelCommand implements CliCommand {
 
             long t0 = System.nanoTime();
             ColPaliForRetrieval model;
-            try (RandomWeights weights = new RandomWeights(config)) {
-                model = ColPaliForRetrieval.load(config, weights, base, DataType.FLOAT32);
+            if (weightsDir != null) {
+                try (Weights weights = Checkpoints.open(weightsDir)) {
+                    model = ColPaliForRetrieval.load(config, weights, base, DataType.FLOAT32);
+                }
+                out.printf("weights of %s loaded in %.1f s%n", weightsDir, (System.nanoTime() - t0) / 1e9);
+            } else {
+                SafetensorsWriter record = saveWeights == null ? null : new SafetensorsWriter().metadata("format", "pt");
+                try (RandomWeights weights = new RandomWeights(config).recordInto(record)) {
+                    model = ColPaliForRetrieval.load(config, weights, base, DataType.FLOAT32);
+                }
+                out.printf("random MEDIUM weights built in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+                if (record != null) {
+                    Files.createDirectories(saveWeights);
+                    record.write(saveWeights.resolve(Checkpoints.SINGLE_FILE));
+                    try (InputStream in = BenchModelCommand.class.getResourceAsStream(MEDIUM_CONFIG)) {
+                        Files.copy(in, saveWeights.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
+                    }
+                    out.println("weights written to " + saveWeights);
+                }
             }
-            out.printf("random MEDIUM weights built in %.1f s%n", (System.nanoTime() - t0) / 1e9);
             try (model) {
                 Random random = new Random(42);
+                if (profile != null) {
+                    JniUtils.startProfile(false, true, false);
+                }
                 double pageFlops = pageFlops(config);
                 double pageSeconds = timePages(model, base, config, pages, repeat, random);
                 double pagesPerSecond = pages / pageSeconds;
@@ -127,6 +173,10 @@ public final class BenchModelCommand implements CliCommand {
                 out.printf("queries: batch %d x %d tokens, %.4f s/batch, %.1f queries/s, %.1f GFLOP/s = %.2f x matmul"
                         + " (transformers eager: 150-154 queries/s)%n",
                         queries, queryLength, querySeconds, queriesPerSecond, queryGflops, queryGflops / matmul);
+                if (profile != null) {
+                    JniUtils.stopProfile(profile.toAbsolutePath().toString());
+                    out.println("profiler trace written to " + profile);
+                }
             }
         }
         return 0;

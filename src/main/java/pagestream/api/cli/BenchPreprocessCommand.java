@@ -58,7 +58,7 @@ public final class BenchPreprocessCommand extends ArgumentCommand {
     static final double REFERENCE_JPEG_HIGH = 26.9;
 
     public BenchPreprocessCommand() {
-        super(Set.of("pdf", "pages", "size", "seconds"), Set.of());
+        super(Set.of("pdf", "pages", "size", "seconds", "save-pages"), Set.of());
     }
 
     @Override
@@ -69,10 +69,11 @@ public final class BenchPreprocessCommand extends ArgumentCommand {
     @Override
     public String usage() {
         return """
-                [--pdf FILE] [--pages 8] [--size 448] [--seconds 5]
+                [--pdf FILE] [--pages 8] [--size 448] [--seconds 5] [--save-pages DIR]
                 Renders the PDF's first pages at 150 dpi (default %s, Debian package libtasn1-doc), encodes them \
                 as PNG and JPEG in memory, then measures single-thread pages/s of decode + RGB + bicubic resize + \
-                normalise against baselines measured in the same run.""".formatted(DEFAULT_PDF);
+                normalise against baselines measured in the same run. --save-pages writes the encoded pages \
+                (page-N.png, page-N.jpg) for src/test/bench/preprocess_transformers.py to time the reference on.""".formatted(DEFAULT_PDF);
     }
 
     @Override
@@ -94,6 +95,14 @@ public final class BenchPreprocessCommand extends ArgumentCommand {
         for (RgbImage page : rendered) {
             png.add(encode(page, "png"));
             jpeg.add(encode(page, "jpeg"));
+        }
+        if (args.value("save-pages").isPresent()) {
+            Path dir = Files.createDirectories(Path.of(args.value("save-pages").get()));
+            for (int i = 0; i < png.size(); i++) {
+                Files.write(dir.resolve("page-" + (i + 1) + ".png"), png.get(i));
+                Files.write(dir.resolve("page-" + (i + 1) + ".jpg"), jpeg.get(i));
+            }
+            out.printf("wrote %d PNG and %d JPEG pages to %s%n", png.size(), jpeg.size(), dir);
         }
         RgbImage first = rendered.get(0);
         out.printf("bench-preprocess: %s, %d pages at 150 dpi (%dx%d), PNG %d KB/page, JPEG %d KB/page, -> [3,%d,%d], "

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import pagestream.model.checkpoint.CheckpointException;
+import pagestream.model.checkpoint.SafetensorsWriter;
 import pagestream.model.checkpoint.Weights;
 import pagestream.model.colpali.ColPaliConfig;
 import pagestream.model.gemma.GemmaConfig;
@@ -17,13 +18,16 @@ import java.util.TreeSet;
 
 /**
  * Benchmark-only weights: every tensor a ColPali checkpoint of the given config holds (canonical names), filled with
- * random normals scaled by {@code 1/sqrt(fan_in)} so activations stay in a realistic range. Speed does not depend
- * on the values; this exists so the benchmark needs no multi-GB download.
+ * random normals scaled by {@code 1/sqrt(fan_in)} so activations stay in a realistic range. Speed depends on
+ * the values only a little (softmax slows down where exp gives denormal results, so a comparison with another
+ * implementation should run the same weights: {@code bench-model --save-weights}); this exists so the benchmark
+ * needs no multi-GB download.
  */
 final class RandomWeights implements Weights {
 
     private final Map<String, Shape> shapes = new LinkedHashMap<>();
     private final Set<String> unused;
+    private SafetensorsWriter record; // when set, every generated tensor is also added here (float32)
 
     RandomWeights(ColPaliConfig config) {
         SiglipVisionConfig v = config.vlmConfig().visionConfig();
@@ -72,6 +76,12 @@ final class RandomWeights implements Weights {
         unused = new TreeSet<>(shapes.keySet());
     }
 
+    /** Adds every tensor generated from now on to {@code writer}, so the same weights can be saved as a checkpoint. */
+    RandomWeights recordInto(SafetensorsWriter writer) {
+        this.record = writer;
+        return this;
+    }
+
     private void put(String name, long... shape) {
         shapes.put(name, new Shape(shape));
     }
@@ -98,6 +108,9 @@ final class RandomWeights implements Weights {
         long fanIn = s.dimension() > 1 ? s.size() / s.get(0) : 1;
         float std = s.dimension() > 1 ? (float) (1 / Math.sqrt(fanIn)) : 0.1f;
         try (NDArray random = manager.randomNormal(0f, std, s, DataType.FLOAT32)) {
+            if (record != null) {
+                record.addFloat32(name, s.getShape(), random.toFloatArray());
+            }
             return random.toType(dtype, true);
         }
     }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import pagestream.model.nn.LinearLayer;
 
 /**
  * {@code GemmaRotaryEmbedding} with the rotate-half convention: {@code inv_freq = 1 / theta^(2i/D)} (float32),
@@ -45,8 +46,8 @@ public final class GemmaRotaryEmbedding {
         // cos/sin [S, D] -> [1, S, 1, D] (unsqueeze over the head axis, which sits after S in this layout)
         NDArray c = cos.reshape(1, s, 1, d);
         NDArray sn = sin.reshape(1, s, 1, d);
-        NDArray x1 = x.get("..., :" + d / 2);
-        NDArray x2 = x.get("..., " + d / 2 + ":");
+        NDArray x1 = LinearLayer.slice(x, 0, d / 2);
+        NDArray x2 = LinearLayer.slice(x, d / 2, d);
         NDArray rotated = x2.neg().concat(x1, -1); // [B, S, H, D]
         NDArray out = x.mul(c).addi(rotated.muli(sn));
         rotated.close();

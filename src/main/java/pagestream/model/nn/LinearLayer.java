@@ -2,6 +2,7 @@ package pagestream.model.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.core.Linear;
 
 /**
@@ -75,6 +76,6 @@ public final class LinearLayer {
 
     /** Columns {@code [from, to)} of the last axis of a fused output (a view). */
     public static NDArray slice(NDArray fusedOut, long from, long to) {
-        return fusedOut.get("..., " + from + ":" + to);
+        return fusedOut.get(new NDIndex().addEllipseDim().addSliceDim(from, to)); // built, not parsed from a string
     }
 }

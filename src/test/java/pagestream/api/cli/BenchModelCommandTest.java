@@ -1,17 +1,23 @@
 package pagestream.api.cli;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import pagestream.model.checkpoint.Checkpoints;
+import pagestream.model.checkpoint.SafetensorsWriter;
+import pagestream.model.checkpoint.Weights;
 import pagestream.model.colpali.ColPaliConfig;
 import pagestream.model.colpali.ColPaliForRetrieval;
 
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -38,6 +44,32 @@ class BenchModelCommandTest {
                 assertThat(weights.shape(e.getKey())).as(e.getKey()).isEqualTo(new Shape(shape));
             });
             assertThat(model.config()).isEqualTo(config);
+        }
+    }
+
+    /**
+     * {@code --save-weights}: the recorded random weights, written as a checkpoint and loaded back through the
+     * checkpoint loader, give the same model (what {@code forward_transformers.py --weights} then loads too).
+     */
+    @Test
+    void recordedRandomWeightsLoadBackAsTheSameModel(@TempDir Path saved) throws Exception {
+        Path dir = Path.of("src/test/resources/golden/tiny-a");
+        ColPaliConfig config = ColPaliConfig.load(dir);
+        SafetensorsWriter record = new SafetensorsWriter().metadata("format", "pt");
+        try (NDManager base = NDManager.newBaseManager();
+                RandomWeights random = new RandomWeights(config).recordInto(record);
+                ColPaliForRetrieval generated = ColPaliForRetrieval.load(config, random, base, DataType.FLOAT32)) {
+            record.write(saved.resolve(Checkpoints.SINGLE_FILE));
+            Files.copy(dir.resolve("config.json"), saved.resolve("config.json"));
+            try (Weights weights = Checkpoints.open(saved);
+                    ColPaliForRetrieval loaded = ColPaliForRetrieval.load(config, weights, base, DataType.FLOAT32);
+                    NDManager batch = base.newSubManager()) {
+                NDArray ids = batch.create(new long[] {2, 5, 9, 11, 7, 1}, new Shape(1, 6));
+                NDArray mask = batch.ones(new Shape(1, 6), DataType.INT64);
+                float[] expected = generated.forwardText(ids, mask).toFloatArray();
+                assertThat(loaded.forwardText(ids, mask).toFloatArray()).containsExactly(expected);
+                assertThat(expected).isNotEmpty();
+            }
         }
     }
 

@@ -4,7 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.Random;
 
@@ -12,12 +13,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Grouped-query attention with several kv heads (the golden tiny model has one): the folded matmul must give query
- * head h the kv head h / G, as transformers' repeat_kv does, and the mask must block only padded keys.
+ * head h the kv head h / G, as transformers' repeat_kv does, and the mask must block only padded keys, whether
+ * the query rows are taken in one piece or in blocks.
  */
 class EagerAttentionTest {
 
-    @Test
-    void foldedGroupedQueryAttentionMatchesRepeatKv() {
+    /**
+     * Unblocked, and in blocks: B·Hkv = 4 problems of G·S = 10 query rows × S = 5 keys (50 scores each), taken one
+     * row at a time (1), in rows of 4 + 4 + 2 (20), 5 + 5 (40), one problem at a time (60), two (100) and three + one
+     * (150).
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {Long.MAX_VALUE, 1, 20, 40, 60, 100, 150})
+    void foldedGroupedQueryAttentionMatchesRepeatKv(long blockFloats) {
         int b = 2, s = 5, hq = 4, hkv = 2, d = 3;
         Random random = new Random(3);
         float[] q = randoms(random, b * s * hq * d);
@@ -30,7 +38,7 @@ class EagerAttentionTest {
             NDArray mask = m.create(keep, new Shape(b, s)).eq(0).toType(DataType.FLOAT32, false)
                     .muli(-Float.MAX_VALUE).reshape(b, 1, 1, s);
             actual = EagerAttention.attend(m.create(q, new Shape(b, s, hq, d)), m.create(k, new Shape(b, s, hkv, d)),
-                    m.create(v, new Shape(b, s, hkv, d)), mask, scale).toFloatArray();
+                    m.create(v, new Shape(b, s, hkv, d)), mask, scale, blockFloats).toFloatArray();
         }
         int g = hq / hkv;
         for (int bi = 0; bi < b; bi++) {
