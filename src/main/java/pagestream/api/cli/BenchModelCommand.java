@@ -173,6 +173,8 @@ public final class BenchModelCommand implements CliCommand {
                 out.printf("queries: batch %d x %d tokens, %.4f s/batch, %.1f queries/s, %.1f GFLOP/s = %.2f x matmul"
                         + " (transformers eager: 150-154 queries/s)%n",
                         queries, queryLength, querySeconds, queriesPerSecond, queryGflops, queryGflops / matmul);
+                out.println("the reference on this machine and the same weights: --save-weights DIR, then "
+                        + "python src/test/bench/forward_transformers.py --weights DIR --pages " + pages);
                 if (profile != null) {
                     JniUtils.stopProfile(profile.toAbsolutePath().toString());
                     out.println("profiler trace written to " + profile);

@@ -191,6 +191,8 @@ public final class BenchPreprocessCommand extends ArgumentCommand {
                 REFERENCE_PNG_LOW, REFERENCE_PNG_HIGH, REFERENCE_JPEG_LOW, REFERENCE_JPEG_HIGH,
                 pipelinePng.cpu() / REFERENCE_PNG_HIGH, pipelinePng.cpu() / REFERENCE_PNG_LOW,
                 pipelineJpeg.cpu() / REFERENCE_JPEG_HIGH, pipelineJpeg.cpu() / REFERENCE_JPEG_LOW);
+        out.println("  the reference on this machine and these pages: --save-pages DIR, then "
+                + "python src/test/bench/preprocess_transformers.py DIR");
         return 0;
     }
 
