@@ -16,6 +16,7 @@ import pagestream.model.gemma.GemmaConfig;
 import pagestream.model.paligemma.PaliGemmaConfig;
 import pagestream.model.siglip.SiglipVisionConfig;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -73,15 +74,21 @@ public final class BenchModelCommand implements CliCommand {
                 err.println("bench-model: " + a + " needs a value\n" + usage());
                 return 2;
             }
-            switch (a) {
-                case "--profile" -> profile = Path.of(args.get(++i));
-                case "--save-weights" -> saveWeights = Path.of(args.get(++i));
-                case "--weights" -> weightsDir = Path.of(args.get(++i));
+            switch (a) { // the options with a path; the others take a number
+                case "--profile" -> {
+                    profile = Path.of(args.get(++i));
+                    continue;
+                }
+                case "--save-weights" -> {
+                    saveWeights = Path.of(args.get(++i));
+                    continue;
+                }
+                case "--weights" -> {
+                    weightsDir = Path.of(args.get(++i));
+                    continue;
+                }
                 default -> {
                 }
-            }
-            if (a.equals("--profile") || a.equals("--save-weights") || a.equals("--weights")) {
-                continue;
             }
             int value;
             try {
@@ -130,28 +137,7 @@ public final class BenchModelCommand implements CliCommand {
                     config.vlmConfig().textConfig().hiddenSize(), config.vlmConfig().textConfig().hiddenSize(),
                     2L * config.vlmConfig().textConfig().intermediateSize(), matmul);
 
-            long t0 = System.nanoTime();
-            ColPaliForRetrieval model;
-            if (weightsDir != null) {
-                try (Weights weights = Checkpoints.open(weightsDir)) {
-                    model = ColPaliForRetrieval.load(config, weights, base, DataType.FLOAT32);
-                }
-                out.printf("weights of %s loaded in %.1f s%n", weightsDir, (System.nanoTime() - t0) / 1e9);
-            } else {
-                SafetensorsWriter record = saveWeights == null ? null : new SafetensorsWriter().metadata("format", "pt");
-                try (RandomWeights weights = new RandomWeights(config).recordInto(record)) {
-                    model = ColPaliForRetrieval.load(config, weights, base, DataType.FLOAT32);
-                }
-                out.printf("random MEDIUM weights built in %.1f s%n", (System.nanoTime() - t0) / 1e9);
-                if (record != null) {
-                    Files.createDirectories(saveWeights);
-                    record.write(saveWeights.resolve(Checkpoints.SINGLE_FILE));
-                    try (InputStream in = BenchModelCommand.class.getResourceAsStream(MEDIUM_CONFIG)) {
-                        Files.copy(in, saveWeights.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
-                    }
-                    out.println("weights written to " + saveWeights);
-                }
-            }
+            ColPaliForRetrieval model = buildModel(config, base, weightsDir, saveWeights, out);
             try (model) {
                 Random random = new Random(42);
                 if (profile != null) {
@@ -182,6 +168,37 @@ public final class BenchModelCommand implements CliCommand {
             }
         }
         return 0;
+    }
+
+    /**
+     * The model on a checkpoint's weights ({@code --weights}) or on random ones, which {@code --save-weights} also
+     * writes as a checkpoint (the MEDIUM config.json and model.safetensors).
+     */
+    private static ColPaliForRetrieval buildModel(ColPaliConfig config, NDManager base, Path weightsDir,
+            Path saveWeights, PrintStream out) throws IOException {
+        long t0 = System.nanoTime();
+        if (weightsDir != null) {
+            try (Weights weights = Checkpoints.open(weightsDir)) {
+                ColPaliForRetrieval model = ColPaliForRetrieval.load(config, weights, base, DataType.FLOAT32);
+                out.printf("weights of %s loaded in %.1f s%n", weightsDir, (System.nanoTime() - t0) / 1e9);
+                return model;
+            }
+        }
+        SafetensorsWriter record = saveWeights == null ? null : new SafetensorsWriter().metadata("format", "pt");
+        ColPaliForRetrieval model;
+        try (RandomWeights weights = new RandomWeights(config).recordInto(record)) {
+            model = ColPaliForRetrieval.load(config, weights, base, DataType.FLOAT32);
+        }
+        out.printf("random MEDIUM weights built in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        if (record != null) {
+            Files.createDirectories(saveWeights);
+            record.write(saveWeights.resolve(Checkpoints.SINGLE_FILE));
+            try (InputStream in = BenchModelCommand.class.getResourceAsStream(MEDIUM_CONFIG)) {
+                Files.copy(in, saveWeights.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
+            }
+            out.println("weights written to " + saveWeights);
+        }
+        return model;
     }
 
     /**

@@ -9,12 +9,12 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * The reference's {@code eager_attention_forward} (SigLIP and Gemma share it): {@code softmax(q kᵀ · scale + mask)
- * v}, softmax in float32. There is no fused SDPA op in DJL, so it is two batched 4-D matmuls, over blocks of query
- * rows that keep the scores in cache.
+ * v}, softmax in float32. There is no fused SDPA op in DJL, so it is two batched matmuls, taken over blocks of
+ * (sequence, kv head) problems and query rows that keep the scores in cache.
  *
  * <p>Grouped-query attention without copying key/value heads: transformers' {@code repeat_kv} gives query head
  * {@code h} the key/value head {@code h / G} (G = query heads per kv head). Folding the G query heads of one kv head
- * into the row axis ({@code [B, Hkv, G·S, D]}) lets one matmul against the un-repeated {@code [B, Hkv, D, S]} keys
+ * into the row axis ({@code [B·Hkv, G·S, D]}) lets one matmul against the un-repeated {@code [B·Hkv, D, S]} keys
  * do the same arithmetic.
  *
  * <p>Legend: B batch, S sequence, Hq query heads, Hkv key/value heads, G = Hq/Hkv, D head size.
@@ -31,8 +31,7 @@ public final class EagerAttention {
      * @param q       {@code [B, S, Hq, D]}
      * @param k       {@code [B, S, Hkv, D]}
      * @param v       {@code [B, S, Hkv, D]}
-     * @param mask    additive float32 mask broadcastable to {@code [B, Hkv, G·S, S]} (here {@code [B, 1, 1, S]}:
-     *                it depends on the key only), or null
+     * @param mask    additive float32 mask {@code [B, 1, 1, S]} (it depends on the key only), or null
      * @param scaling {@code head_dim^-0.5}
      * @return {@code [B, S, Hq·D]} in q's dtype
      */
