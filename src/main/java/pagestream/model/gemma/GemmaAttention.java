@@ -1,6 +1,7 @@
 package pagestream.model.gemma;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import pagestream.model.nn.EagerAttention;
 import pagestream.model.nn.LinearLayer;
 import pagestream.model.nn.LoadContext;
@@ -42,13 +43,18 @@ public final class GemmaAttention {
         int d = config.headDim();
         long qd = config.queryDim();
         long kvd = config.keyValueDim();
+        long hq = config.numAttentionHeads();
+        long hkv = config.numKeyValueHeads();
         NDArray fused = qkv.apply(x); // [B, S, Hq·D + 2·Hkv·D]
-        // [B, S, Hq·D] -> [B, S, Hq, D]; [B, S, Hkv·D] -> [B, S, Hkv, D]
-        NDArray q = LinearLayer.slice(fused, 0, qd).reshape(b, s, config.numAttentionHeads(), d);
-        NDArray k = LinearLayer.slice(fused, qd, qd + kvd).reshape(b, s, config.numKeyValueHeads(), d);
-        NDArray v = LinearLayer.slice(fused, qd + kvd, qd + 2 * kvd).reshape(b, s, config.numKeyValueHeads(), d);
-        NDArray qr = GemmaRotaryEmbedding.apply(q, cos, sin);
-        NDArray kr = GemmaRotaryEmbedding.apply(k, cos, sin);
+        // The q and k heads lie side by side in the fused output, so one rotary pass embeds both (the same
+        // elementwise arithmetic per head as rotating q and k apart, with half the ops):
+        // [B, S, (Hq + Hkv)·D] -> [B, S, Hq + Hkv, D]
+        NDArray qk = LinearLayer.slice(fused, 0, qd + kvd).reshape(b, s, hq + hkv, d);
+        NDArray qkr = GemmaRotaryEmbedding.apply(qk, cos, sin); // [B, S, Hq + Hkv, D]
+        NDArray qr = qkr.get(new NDIndex().addAllDim(2).addSliceDim(0, hq)); // [B, S, Hq, D]
+        NDArray kr = qkr.get(new NDIndex().addAllDim(2).addSliceDim(hq, hq + hkv)); // [B, S, Hkv, D]
+        // [B, S, Hkv·D] -> [B, S, Hkv, D]
+        NDArray v = LinearLayer.slice(fused, qd + kvd, qd + 2 * kvd).reshape(b, s, hkv, d);
         NDArray ctx = EagerAttention.attend(qr, kr, v, mask, scaling); // [B, S, Hq·D]
         return out.apply(ctx);
     }
