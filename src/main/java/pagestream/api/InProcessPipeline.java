@@ -2,6 +2,7 @@ package pagestream.api;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import pagestream.PageStreamConfig;
@@ -16,6 +17,7 @@ import pagestream.stream.QueryAuthorizer;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -51,8 +53,9 @@ public final class InProcessPipeline implements AutoCloseable {
     }
 
     /**
-     * Starts everything and returns once both Kafka Streams applications are RUNNING. {@code applicationId} is the
-     * ingestion application's; the query application's is {@code applicationId + "-queries"}.
+     * Starts everything and returns once both Kafka Streams applications are RUNNING with every partition of their
+     * input topic assigned as an active task. {@code applicationId} is the ingestion application's; the query
+     * application's is {@code applicationId + "-queries"}.
      */
     public static InProcessPipeline start(PageStreamConfig config, ColPaliModel model, String applicationId)
             throws Exception {
@@ -61,8 +64,14 @@ public final class InProcessPipeline implements AutoCloseable {
                 config.embeddedKafka().port(), maxMessageBytes, BrokerSecurity.from(config.embeddedKafka()));
         Map<String, Object> adminConfig = new HashMap<>(broker.clientProperties());
         adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        int pagePartitions;
+        int queryPartitions;
         try (Admin admin = Admin.create(adminConfig)) {
             PageStreamTopics.createMissing(admin, PageStreamTopics.required(config.topics(), maxMessageBytes));
+            Map<String, TopicDescription> inputs = admin.describeTopics(
+                    List.of(config.topics().pages(), config.topics().queries())).allTopicNames().get();
+            pagePartitions = inputs.get(config.topics().pages()).partitions().size();
+            queryPartitions = inputs.get(config.topics().queries()).partitions().size();
         }
         MultiVectorStore store = VectorStores.open(config);
         store.ensureCollection(model.embeddingDim());
@@ -89,16 +98,30 @@ public final class InProcessPipeline implements AutoCloseable {
         streams.start();
         queryStreams.start();
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (streams.state() != KafkaStreams.State.RUNNING || queryStreams.state() != KafkaStreams.State.RUNNING) {
+        while (!settled(streams, pagePartitions) || !settled(queryStreams, queryPartitions)) {
             if (System.nanoTime() > deadline || streams.state() == KafkaStreams.State.ERROR
                     || queryStreams.state() == KafkaStreams.State.ERROR) {
                 pipeline.close();
-                throw new IllegalStateException("Kafka Streams did not reach RUNNING: ingestion " + streams.state()
-                        + ", queries " + queryStreams.state());
+                throw new IllegalStateException("Kafka Streams did not settle: ingestion " + streams.state() + " with "
+                        + activeTasks(streams) + " of " + pagePartitions + " tasks, queries " + queryStreams.state()
+                        + " with " + activeTasks(queryStreams) + " of " + queryPartitions);
             }
             Thread.sleep(50);
         }
         return pipeline;
+    }
+
+    /**
+     * RUNNING with every input partition an active task. RUNNING alone is not settled: when the threads join at
+     * different moments, a cooperative rebalance that moves a partition to a later thread first revokes it and
+     * reports RUNNING with that partition unassigned, then rebalances again a moment later.
+     */
+    private static boolean settled(KafkaStreams streams, int partitions) {
+        return streams.state() == KafkaStreams.State.RUNNING && activeTasks(streams) >= partitions;
+    }
+
+    private static int activeTasks(KafkaStreams streams) {
+        return streams.metadataForLocalThreads().stream().mapToInt(thread -> thread.activeTasks().size()).sum();
     }
 
     public String bootstrapServers() {
