@@ -67,8 +67,7 @@ public final class EagerAttention {
         // and probs·v in the last-level cache instead of writing all scores to memory and reading them back twice
         // (64 MB for 4 pages of 1024 patches, which then took 1.4x longer per page than one page alone).
         long problemsPerBlock = Math.max(1, Math.min(n, blockFloats / (rows * s)));
-        long rowBlocks = problemsPerBlock > 1 || rows * s <= blockFloats ? 1
-                : (rows * s + blockFloats - 1) / blockFloats;
+        long rowBlocks = rows * s <= blockFloats ? 1 : (rows * s + blockFloats - 1) / blockFloats;
         long rowsPerBlock = (rows + rowBlocks - 1) / rowBlocks; // equal: 4120 rows as 3 x 1374, not 2036+2036+48
         NDList problems = new NDList();
         for (long p = 0; p < n; p += problemsPerBlock) {
@@ -82,15 +81,9 @@ public final class EagerAttention {
                 rowParts.add(attendRows(qBlock, kBlock, vBlock, maskBlock, scaling, type));
                 qBlock.close();
             }
-            problems.add(rowParts.size() == 1 ? rowParts.get(0) : NDArrays.concat(rowParts, 1));
-            if (rowParts.size() > 1) {
-                rowParts.close();
-            }
+            problems.add(joined(rowParts, 1));
         }
-        NDArray ctx = problems.size() == 1 ? problems.get(0) : NDArrays.concat(problems, 0); // [B·Hkv, G·S, D]
-        if (problems.size() > 1) {
-            problems.close();
-        }
+        NDArray ctx = joined(problems, 0); // [B·Hkv, G·S, D]
         // [B·Hkv, G·S, D] -> [B, Hkv, G, S, D] -> transpose -> [B, S, Hkv, G, D] -> [B, S, Hq·D]
         return ctx.reshape(b, hkv, g, s, d).transpose(0, 3, 1, 2, 4).reshape(b, s, hq * d);
     }
@@ -110,6 +103,16 @@ public final class EagerAttention {
         NDArray ctx = probs.matMul(vt); // [P, R, D]
         closeAll(probs32, probs);
         return ctx;
+    }
+
+    /** The one part, or the parts concatenated along {@code axis} (and then released). */
+    private static NDArray joined(NDList parts, int axis) {
+        if (parts.size() == 1) {
+            return parts.get(0);
+        }
+        NDArray whole = NDArrays.concat(parts, axis);
+        parts.close();
+        return whole;
     }
 
     private static void closeAll(NDArray a, NDArray b) {
