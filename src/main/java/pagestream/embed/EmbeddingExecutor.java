@@ -3,6 +3,7 @@ package pagestream.embed;
 import org.jboss.logging.Logger;
 import pagestream.model.ColPaliModel;
 import pagestream.model.MultiVector;
+import pagestream.model.nn.YieldPoint;
 import pagestream.model.processor.RgbImage;
 
 import java.time.Duration;
@@ -27,9 +28,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * order its events arrived.
  *
  * <p>Why a query does not wait for the page call in flight: on a CPU node under full ingestion that call (tens of
- * milliseconds for a sub-batch, seconds for real pages) would be most of a query's latency. The two calls then
- * share the cores; the page lane runs at {@link BackgroundPriority background priority} (as do the threads that
- * decode pages), so the query's threads get them first. A GPU runs the two calls' kernels side by side.
+ * milliseconds for a sub-batch, seconds for real pages) would be most of a query's latency. Nor does it share the
+ * device with that call for long: the page call stops at its next layer boundary ({@link YieldPoint}) while a
+ * query is queued or running, and resumes where it stopped when the query lane is idle, so the query call runs
+ * alone after at most one layer of page work. The page lane also runs at {@link BackgroundPriority background
+ * priority} (as do the threads that decode pages), so in that last layer the query's threads get the cores first.
  *
  * <p>{@link #close()} refuses new work, finishes everything already queued, then stops both threads. Closing the
  * model itself stays with whoever loaded it.
@@ -59,10 +62,16 @@ public final class EmbeddingExecutor implements AutoCloseable {
     private final AtomicLong pageSubBatches = new AtomicLong();
     private final AtomicLong queryNanos = new AtomicLong();
     private final AtomicLong pageNanos = new AtomicLong();
+    private final AtomicLong pagePauses = new AtomicLong();
+    private final AtomicLong pagePausedNanos = new AtomicLong();
 
-    /** Work done so far: model calls ({@code *Batches}), the items they embedded and the time they took. */
+    /**
+     * Work done so far: model calls ({@code *Batches}), the items they embedded and the time they took (page calls'
+     * time includes their pauses: {@code pagePauses} stops at a layer boundary for queries, {@code pagePausedNanos}
+     * in all).
+     */
     public record Stats(long queries, long queryBatches, long pages, long pageSubBatches, long queryNanos,
-            long pageNanos) {
+            long pageNanos, long pagePauses, long pagePausedNanos) {
     }
 
     /** Told of every model call, on the lane that made it (both lanes may call at once): the metrics' timers. */
@@ -117,7 +126,10 @@ public final class EmbeddingExecutor implements AutoCloseable {
         return work.result();
     }
 
-    /** One vector set per image, in order; its sub-batches start only while no query is queued or running. */
+    /**
+     * One vector set per image, in order; its sub-batches start, and continue past each layer, only while no query is
+     * queued or running.
+     */
     public CompletableFuture<List<MultiVector>> embedPages(List<RgbImage> images) {
         PageJob job = new PageJob(List.copyOf(images), new ArrayList<>(images.size()), new CompletableFuture<>());
         if (images.isEmpty()) {
@@ -130,7 +142,7 @@ public final class EmbeddingExecutor implements AutoCloseable {
 
     public Stats stats() {
         return new Stats(queriesEmbedded.get(), queryBatches.get(), pagesEmbedded.get(), pageSubBatches.get(),
-                queryNanos.get(), pageNanos.get());
+                queryNanos.get(), pageNanos.get(), pagePauses.get(), pagePausedNanos.get());
     }
 
     public int queuedQueries() {
@@ -241,7 +253,8 @@ public final class EmbeddingExecutor implements AutoCloseable {
         boolean finished;
         try {
             long start = System.nanoTime();
-            job.done().addAll(model.embedImages(job.images().subList(from, to)));
+            List<RgbImage> subBatch = job.images().subList(from, to);
+            job.done().addAll(YieldPoint.during(this::pauseForQueries, () -> model.embedImages(subBatch)));
             long nanos = System.nanoTime() - start;
             pageNanos.addAndGet(nanos);
             pageSubBatches.incrementAndGet();
@@ -257,6 +270,24 @@ public final class EmbeddingExecutor implements AutoCloseable {
         if (finished) {
             removeJob(job);
             job.result().complete(List.copyOf(job.done()));
+        }
+    }
+
+    /** At a layer boundary of a page call: waits while a query is queued or running. */
+    private void pauseForQueries() {
+        lock.lock();
+        try {
+            if (queries.isEmpty() && !queryRunning) {
+                return;
+            }
+            long start = System.nanoTime();
+            pagePauses.incrementAndGet();
+            while (!queries.isEmpty() || queryRunning) {
+                changed.awaitUninterruptibly();
+            }
+            pagePausedNanos.addAndGet(System.nanoTime() - start);
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -34,7 +34,9 @@ class DockerfileTest {
                 .containsEntry("OMP_WAIT_POLICY", "PASSIVE"); // OpenMP workers sleep between model calls
         assertThat(env.get("DJL_CACHE_DIR")).startsWith("/");
         assertThat(env.get("JAVA_OPTS")).contains("--add-modules=jdk.incubator.vector")
-                .contains(BackgroundPriority.JVM_FLAGS); // ingestion in the background of queries
+                .contains(BackgroundPriority.JVM_FLAGS) // ingestion in the background of queries
+                // the whole heap from the start and a 20 ms pause goal: no back-to-back G1 cycles under ingestion
+                .contains("-XX:InitialRAMPercentage=25 -XX:MaxRAMPercentage=25 -XX:MaxGCPauseMillis=20");
         assertThat(env.get("HF_HOME")).startsWith("/models/");
 
         // Natives: unpacked at build time into the paths the runtime environment points DJL at.

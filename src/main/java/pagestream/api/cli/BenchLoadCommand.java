@@ -188,9 +188,10 @@ public final class BenchLoadCommand implements CliCommand {
         double pagesPerSecond = pages / ingestSeconds;
         out.printf("%nbacklog published in %.1f s (%.0f pages/s)%n", publishSeconds, pages / publishSeconds);
         out.printf("ingestion: %.2f pages/s end to end vs %.2f pages/s model alone = %.2fx "
-                        + "(%d model calls, %.1f pages each, %.1f ms each)%n", pagesPerSecond, modelAlone,
+                        + "(%d model calls, %.1f pages each, %.1f ms each; paused at a layer boundary for queries "
+                        + "%d times, %.0f ms in all)%n", pagesPerSecond, modelAlone,
                 pagesPerSecond / modelAlone, stats.pageSubBatches(), (double) stats.pages() / stats.pageSubBatches(),
-                stats.pageNanos() / 1e6 / stats.pageSubBatches());
+                stats.pageNanos() / 1e6 / stats.pageSubBatches(), stats.pagePauses(), stats.pagePausedNanos() / 1e6);
         out.printf("queries: %d model calls, %.2f queries each, %.1f ms each%n", stats.queryBatches(),
                 (double) stats.queries() / stats.queryBatches(), stats.queryNanos() / 1e6 / stats.queryBatches());
         out.printf("%n%-12s %7s %8s %8s   %-16s %-16s %-16s%n", "query reply", "queries", "p50 ms", "p99 ms",
@@ -203,6 +204,9 @@ public final class BenchLoadCommand implements CliCommand {
         QueryLoad.Phase before = phases.get(0);
         QueryLoad.Phase load = phases.get(1);
         QueryLoad.Phase after = phases.get(2);
+        // The p99 of a few hundred replies is their 3rd-slowest: show what the slowest were made of.
+        out.printf("slowest under load, ms (pickup / embed+search / deliver): %s%n",
+                String.join(", ", load.slowest(5)));
         double p99Ratio = Math.max(load.p(load.total, 99) / before.p(before.total, 99),
                 load.p(load.total, 99) / after.p(after.total, 99));
         double p50Ratio = Math.max(load.p(load.total, 50) / before.p(before.total, 50),

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 /**
  * Sends queries at a steady rate through Kafka request-reply (the SmallRye headers the service answers to) and
@@ -56,6 +57,15 @@ final class QueryLoad implements AutoCloseable {
 
         synchronized int answered() {
             return total.size();
+        }
+
+        /** The {@code n} slowest replies as "total (pickup / embed+search / deliver)", slowest first. */
+        synchronized List<String> slowest(int n) {
+            return IntStream.range(0, total.size()).boxed()
+                    .sorted((a, b) -> Double.compare(total.get(b), total.get(a))).limit(n)
+                    .map(i -> String.format("%.0f (%.0f / %.0f / %.0f)", total.get(i), pickup.get(i),
+                            processing.get(i), delivery.get(i)))
+                    .toList();
         }
 
         synchronized double p(List<Double> values, int percentile) {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import pagestream.model.nn.DebugTap;
 import pagestream.model.nn.LoadContext;
+import pagestream.model.nn.YieldPoint;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -87,6 +88,7 @@ public final class GemmaModel {
             h.close();
             h = next;
             tap.record("decoder_layer" + i + "_output", h);
+            YieldPoint.reached();
         }
         NDArray out = norm.forward(h);
         h.close();

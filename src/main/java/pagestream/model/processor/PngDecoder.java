@@ -1,7 +1,8 @@
 package pagestream.model.processor;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A direct decoder for the PNG layouts document pages use: 8-bit grey, grey+alpha, RGB, RGBA and palette images,
@@ -100,11 +101,11 @@ final class PngDecoder {
         int channels = header.channels();
         int stride = Math.multiplyExact(width, channels);
         byte[] palette = header.colourType() == 3 ? new byte[256 * 3] : null; // entries past PLTE stay black
-        byte[] zlib = imageData(png, palette);
+        ImageData zlib = imageData(png, palette);
         // every row: one filter-type byte, then the samples; the whole image is inflated in one go
         byte[] raw = new byte[Math.multiplyExact(stride + 1, height)];
         try {
-            Inflate.zlib(zlib, 0, zlib.length, raw);
+            Inflate.zlib(zlib.bytes(), zlib.offset(), zlib.length(), raw);
         } catch (Inflate.Corrupt e) {
             throw corrupt("PNG image data is not valid zlib data: " + e.getMessage());
         } catch (Inflate.Truncated e) {
@@ -119,14 +120,17 @@ final class PngDecoder {
         return new RgbImage(width, height, rgb);
     }
 
+    /** A zlib stream inside {@code bytes}. */
+    private record ImageData(byte[] bytes, int offset, int length) {
+    }
+
     /**
-     * The zlib stream: the IDAT chunks' data joined (a copy only when there are several), reading PLTE into
-     * {@code palette} on the way.
+     * The zlib stream: the one IDAT chunk's data where it lies (encoders mostly write one), or the chunks' data
+     * joined into one array, reading PLTE into {@code palette} on the way.
      */
-    private static byte[] imageData(byte[] png, byte[] palette) {
-        ByteArrayOutputStream data = new ByteArrayOutputStream(png.length);
+    private static ImageData imageData(byte[] png, byte[] palette) {
+        List<ImageData> chunks = new ArrayList<>(1);
         int position = 8 + 25; // after the signature and IHDR
-        boolean idat = false;
         while (position + 8 <= png.length) {
             int length = ByteBuffer.wrap(png, position, 8).getInt();
             int type = ByteBuffer.wrap(png, position + 4, 4).getInt();
@@ -142,14 +146,22 @@ final class PngDecoder {
             if (type == PLTE && palette != null) {
                 System.arraycopy(png, start, palette, 0, Math.min(available, palette.length));
             } else if (type == IDAT) {
-                idat = true;
-                data.write(png, start, available);
+                chunks.add(new ImageData(png, start, available));
             }
         }
-        if (!idat) {
+        if (chunks.isEmpty()) {
             throw corrupt("PNG has no image data (IDAT)");
         }
-        return data.toByteArray();
+        if (chunks.size() == 1) {
+            return chunks.get(0);
+        }
+        byte[] joined = new byte[chunks.stream().mapToInt(ImageData::length).sum()];
+        int at = 0;
+        for (ImageData chunk : chunks) {
+            System.arraycopy(png, chunk.offset(), joined, at, chunk.length());
+            at += chunk.length();
+        }
+        return new ImageData(joined, 0, joined.length);
     }
 
     /**

@@ -3,6 +3,7 @@ package pagestream.model.siglip;
 import ai.djl.ndarray.NDArray;
 import pagestream.model.nn.DebugTap;
 import pagestream.model.nn.LoadContext;
+import pagestream.model.nn.YieldPoint;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,7 @@ public final class SiglipEncoder {
             }
             h = next;
             tap.record("vision_layer" + i + "_output", h);
+            YieldPoint.reached();
         }
         return h;
     }

@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.zip.CRC32;
+import java.util.zip.Deflater;
 
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -63,6 +64,30 @@ class ImageDecoderTest {
             }
         }
         assertDecodes(encode(image, "png"), expectedPattern());
+    }
+
+    @Test
+    void pngImageDataSplitOverSeveralIdatChunksDecodesAsOneStream() {
+        byte[] pattern = expectedPattern();
+        ByteArrayOutputStream rows = new ByteArrayOutputStream();
+        for (int y = 0; y < H; y++) {
+            rows.write(0); // filter type None
+            rows.write(pattern, y * W * 3, W * 3);
+        }
+        Deflater deflater = new Deflater();
+        deflater.setInput(rows.toByteArray());
+        deflater.finish();
+        byte[] zlib = new byte[rows.size() + 1024];
+        int length = deflater.deflate(zlib);
+        deflater.end();
+
+        byte[] one = pngHeaderOnly(W, H, chunk("IDAT", Arrays.copyOf(zlib, length)));
+        // uneven parts, an empty chunk among them (allowed: the stream is the concatenation)
+        byte[] several = pngHeaderOnly(W, H, chunk("IDAT", Arrays.copyOfRange(zlib, 0, 5)),
+                chunk("IDAT", new byte[0]), chunk("IDAT", Arrays.copyOfRange(zlib, 5, length / 2)),
+                chunk("IDAT", Arrays.copyOfRange(zlib, length / 2, length)));
+        assertDecodes(one, pattern);
+        assertDecodes(several, pattern);
     }
 
     @Test
