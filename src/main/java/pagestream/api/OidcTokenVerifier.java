@@ -1,6 +1,7 @@
 package pagestream.api;
 
 import io.quarkus.oidc.AccessTokenCredential;
+import io.quarkus.oidc.OIDCException;
 import io.quarkus.oidc.TenantIdentityProvider;
 import io.quarkus.oidc.common.runtime.OidcEndpointAccessException;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -43,8 +44,11 @@ final class OidcTokenVerifier implements BearerTokenVerifier {
      * failure in an {@code AuthenticationFailedException}, a bad token and a JWKS that could not be fetched alike; the
      * cause tells them apart: a network failure ({@code ConnectException} when the provider refuses connections,
      * {@code UnknownHostException}, a reset or a TLS failure: all {@link IOException}s) or an error status from one
-     * of its endpoints ({@link OidcEndpointAccessException}). A token's own faults (signature, issuer, expiry,
-     * an unknown key in a JWKS that was fetched) are jose4j and Quarkus exceptions, never these.
+     * of its endpoints ({@link OidcEndpointAccessException}), or a tenant Quarkus could not set up
+     * ({@link OIDCException}: a provider that was down when the service started is asked again at each request,
+     * and while it stays down the failure is only "OIDC Server is not available", its network cause dropped). A
+     * token's own faults (signature, issuer, expiry, an unknown key in a JWKS that was fetched) are jose4j and
+     * Quarkus exceptions, never these.
      */
     static boolean providerUnreachable(Throwable failure) {
         return providerFailure(failure) != null;
@@ -54,7 +58,7 @@ final class OidcTokenVerifier implements BearerTokenVerifier {
     private static Throwable providerFailure(Throwable failure) {
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
-            if (t instanceof IOException || t instanceof OidcEndpointAccessException) {
+            if (t instanceof IOException || t instanceof OidcEndpointAccessException || t instanceof OIDCException) {
                 return t;
             }
         }

@@ -1,5 +1,6 @@
 package pagestream.api;
 
+import io.quarkus.oidc.OIDCException;
 import io.quarkus.oidc.common.runtime.OidcEndpointAccessException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.smallrye.mutiny.Uni;
@@ -18,7 +19,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 /**
  * How {@link OidcTokenVerifier} tells a provider it could not reach from a bad token, on failures shaped as Quarkus
  * OIDC reports them (an {@code AuthenticationFailedException} around the cause). {@code SecuredServiceTest} checks
- * the same against a real provider that refuses connections.
+ * the same against a real provider that refuses connections, {@code OidcProviderDownAtStartTest} against one that
+ * was down when the service started.
  */
 class OidcTokenVerifierTest {
 
@@ -39,7 +41,10 @@ class OidcTokenVerifierTest {
         Map<String, Throwable> unreachable = Map.of(
                 "connection refused", new AuthenticationFailedException(new ConnectException("Connection refused")),
                 "unknown host", new AuthenticationFailedException(new RuntimeException(new UnknownHostException())),
-                "JWKS answered 503", new AuthenticationFailedException(new OidcEndpointAccessException(503)));
+                "JWKS answered 503", new AuthenticationFailedException(new OidcEndpointAccessException(503)),
+                // as Quarkus reports a tenant whose provider was down at start-up and still is
+                "provider down since start-up", new OIDCException("OIDC Server is not available",
+                        new RuntimeException("OIDC Server is not available")));
         unreachable.forEach((what, failure) -> {
             assertThat(OidcTokenVerifier.providerUnreachable(failure)).as(what).isTrue();
             assertThat(failureOfVerifying(failure)).as(what)

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,8 +48,21 @@ final class TestOidcProvider implements AutoCloseable {
     }
 
     static TestOidcProvider start() throws IOException, JoseException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        TestOidcProvider provider = new TestOidcProvider(server, rsaKey("published"), rsaKey("unpublished"));
+        return start(0, rsaKey("published"), rsaKey("unpublished"));
+    }
+
+    /**
+     * The provider whose tokens {@code tokens} signs, on its address and with its keys: a provider that was down
+     * (closed, or never up) and comes back.
+     */
+    static TestOidcProvider startFor(Tokens tokens) throws IOException {
+        return start(URI.create(tokens.issuer).getPort(), tokens.published, tokens.unpublished);
+    }
+
+    private static TestOidcProvider start(int port, RsaJsonWebKey publishedKey, RsaJsonWebKey unpublishedKey)
+            throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+        TestOidcProvider provider = new TestOidcProvider(server, publishedKey, unpublishedKey);
         server.createContext("/realms/test/.well-known/openid-configuration", exchange -> provider.json(exchange,
                 "{\"issuer\": \"" + provider.issuer + "\", \"jwks_uri\": \"" + provider.issuer + "/jwks\", "
                         + "\"id_token_signing_alg_values_supported\": [\"RS256\"]}"));
