@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.Random;
 
 /**
@@ -32,7 +33,7 @@ import java.util.Random;
  * page: 1024 patches, 1030 tokens), reported as pages/s, queries/s and achieved GFLOP/s, next to a plain DJL matmul
  * GFLOP/s measured in the same run (the ceiling the forward pass can approach).
  */
-public final class BenchModelCommand implements CliCommand {
+public final class BenchModelCommand extends ArgumentCommand {
 
     static final String MEDIUM_CONFIG = "/bench/medium-config.json";
     static final int PROMPT_TAIL = 6; // <bos> + "Describe the image." (4 tokens in Gemma's vocabulary) + "\n"
@@ -59,59 +60,22 @@ public final class BenchModelCommand implements CliCommand {
         System.exit(new BenchModelCommand().run(List.of(args), System.out, System.err));
     }
 
+    public BenchModelCommand() {
+        super(Set.of("pages", "queries", "repeat", "threads", "profile", "save-weights", "weights"), Set.of());
+    }
+
     @Override
-    public int run(List<String> args, PrintStream out, PrintStream err) throws Exception {
-        int pages = 4;
-        int queries = 8;
-        int repeat = 3;
-        int threads = 0;
-        Path profile = null;
-        Path saveWeights = null;
-        Path weightsDir = null;
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            if (i + 1 >= args.size()) {
-                err.println("bench-model: " + a + " needs a value\n" + usage());
-                return 2;
-            }
-            switch (a) { // the options with a path; the others take a number
-                case "--profile" -> {
-                    profile = Path.of(args.get(++i));
-                    continue;
-                }
-                case "--save-weights" -> {
-                    saveWeights = Path.of(args.get(++i));
-                    continue;
-                }
-                case "--weights" -> {
-                    weightsDir = Path.of(args.get(++i));
-                    continue;
-                }
-                default -> {
-                }
-            }
-            int value;
-            try {
-                value = Integer.parseInt(args.get(++i));
-            } catch (NumberFormatException e) {
-                err.println("bench-model: " + a + " needs a number, got '" + args.get(i) + "'");
-                return 2;
-            }
-            if (value <= 0) {
-                err.println("bench-model: " + a + " must be > 0");
-                return 2;
-            }
-            switch (a) {
-                case "--pages" -> pages = value;
-                case "--queries" -> queries = value;
-                case "--repeat" -> repeat = value;
-                case "--threads" -> threads = value;
-                default -> {
-                    err.println("bench-model: unknown option " + a + "\n" + usage());
-                    return 2;
-                }
-            }
+    int run(CliArgs args, PrintStream out, PrintStream err) throws Exception {
+        if (!args.positionals().isEmpty()) {
+            throw new UsageException("unexpected argument " + args.positionals().get(0));
         }
+        int pages = args.intValue("pages", 4, 1, 4096);
+        int queries = args.intValue("queries", 8, 1, 4096);
+        int repeat = args.intValue("repeat", 3, 1, 1_000_000);
+        int threads = args.intValue("threads", 0, 1, 1024);
+        Path profile = args.value("profile").map(Path::of).orElse(null);
+        Path saveWeights = args.value("save-weights").map(Path::of).orElse(null);
+        Path weightsDir = args.value("weights").map(Path::of).orElse(null);
 
         ColPaliConfig config;
         if (weightsDir != null) {

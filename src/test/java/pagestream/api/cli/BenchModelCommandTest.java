@@ -91,6 +91,13 @@ class BenchModelCommandTest {
         assertThat(command.run(List.of("--pages", "x"), System.out, errStream)).isEqualTo(2);
         assertThat(command.run(List.of("--bogus", "1"), System.out, errStream)).isEqualTo(2);
         assertThat(command.run(List.of("--pages", "0"), System.out, errStream)).isEqualTo(2);
-        assertThat(err.toString()).contains("needs a number").contains("unknown option --bogus").contains("must be > 0");
+        assertThat(command.run(List.of("--weights"), System.out, errStream)).isEqualTo(2);
+        assertThat(command.run(List.of("stray"), System.out, errStream)).isEqualTo(2);
+        assertThat(err.toString()).contains("bench-model: --pages must be a whole number, got 'x'")
+                .contains("bench-model: unknown option --bogus")
+                .contains("bench-model: --pages must be between 1 and 4096, got 0")
+                .contains("bench-model: option --weights needs a value")
+                .contains("bench-model: unexpected argument stray")
+                .contains("usage: bench-model");
     }
 }
