@@ -85,6 +85,12 @@ public class Metrics {
                 .description("Model calls").tag("kind", "pages").register(registry);
         FunctionCounter.builder("pagestream.embed.calls", executor, e -> e.stats().queryBatches())
                 .description("Model calls").tag("kind", "queries").register(registry);
+        FunctionCounter.builder("pagestream.embed.page.pauses", executor, e -> e.stats().pagePauses())
+                .description("Page model calls stopped at a layer boundary while a query was queued or running")
+                .register(registry);
+        FunctionCounter.builder("pagestream.embed.page.paused", executor, e -> e.stats().pagePausedNanos() / 1e9)
+                .description("Time page model calls spent stopped for queries").baseUnit("seconds")
+                .register(registry);
         queueDepth("queries", executor::queuedQueries);
         queueDepth("page-batches", executor::queuedPageBatches);
     }

@@ -215,7 +215,7 @@ public final class EmbeddingExecutor implements AutoCloseable {
             PageJob job;
             lock.lock();
             try {
-                while (pages.isEmpty() || !queries.isEmpty() || queryRunning) {
+                while (pages.isEmpty() || queryPending()) {
                     if (closed && pages.isEmpty()) {
                         return;
                     }
@@ -273,16 +273,21 @@ public final class EmbeddingExecutor implements AutoCloseable {
         }
     }
 
+    /** Whether a query is queued or running: page work waits. Call with {@code lock} held. */
+    private boolean queryPending() {
+        return !queries.isEmpty() || queryRunning;
+    }
+
     /** At a layer boundary of a page call: waits while a query is queued or running. */
     private void pauseForQueries() {
         lock.lock();
         try {
-            if (queries.isEmpty() && !queryRunning) {
+            if (!queryPending()) {
                 return;
             }
             long start = System.nanoTime();
             pagePauses.incrementAndGet();
-            while (!queries.isEmpty() || queryRunning) {
+            while (queryPending()) {
                 changed.awaitUninterruptibly();
             }
             pagePausedNanos.addAndGet(System.nanoTime() - start);

@@ -40,7 +40,9 @@ class MetricsTest {
                 "pagestream_embed_batch_size_count{kind=\"queries\",} 1.0",
                 "pagestream_embed_seconds_bucket{kind=\"pages\",le=",
                 "pagestream_embed_seconds_count{kind=\"queries\",} 1.0",
-                "pagestream_embedded_total{kind=\"pages\",} 3.0");
+                "pagestream_embedded_total{kind=\"pages\",} 3.0",
+                // the pages finished before the query came: no page call stopped for it
+                "pagestream_embed_page_pauses_total 0.0", "pagestream_embed_page_paused_seconds_total 0.0");
     }
 
     @Test

@@ -214,7 +214,8 @@ class PageStreamEndToEndTest {
         assertThat(metrics).contains("pagestream_pages_ingested_total", "pagestream_queue_depth{queue=\"page-buffer\"}",
                 "pagestream_embedded_total{", "pagestream_embed_calls_total{",
                 "pagestream_embed_seconds_sum{kind=\"pages\"}", "pagestream_embed_seconds_bucket{kind=\"pages\",le=",
-                "pagestream_embed_batch_size_bucket{kind=\"pages\",le=\"1.0\"}");
+                "pagestream_embed_batch_size_bucket{kind=\"pages\",le=\"1.0\"}",
+                "pagestream_embed_page_pauses_total", "pagestream_embed_page_paused_seconds_total");
     }
 
     // --- helpers -------------------------------------------------------------------------------------------

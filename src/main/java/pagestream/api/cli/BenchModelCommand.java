@@ -25,8 +25,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * {@code bench-model}: CPU float32 forward throughput on random weights of the MEDIUM config (the shapes of a real
