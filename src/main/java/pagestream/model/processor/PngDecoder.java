@@ -71,27 +71,37 @@ final class PngDecoder {
         }
     }
 
-    /** The total length of the IDAT chunks present in the bytes. */
-    private static long idatBytes(byte[] png) {
-        long total = 0;
-        int position = 8;
+    /**
+     * A chunk: its type, where its data starts, its declared length (unsigned, so a length past 2 GiB shows) and
+     * how much of that data the bytes hold.
+     */
+    private record Chunk(int type, int start, long length, int available) {
+    }
+
+    /**
+     * The chunks after the signature up to IEND (excluded), read with 64-bit arithmetic: a chunk whose declared
+     * length runs past the end of the bytes is the last one listed, with what is there of its data.
+     */
+    private static List<Chunk> chunks(byte[] png) {
+        List<Chunk> chunks = new ArrayList<>();
+        long position = 8;
         while (position + 8 <= png.length) {
-            long length = ByteBuffer.wrap(png, position, 4).getInt() & 0xFFFFFFFFL;
-            int type = ByteBuffer.wrap(png, position + 4, 4).getInt();
-            long start = position + 8L;
+            ByteBuffer header = ByteBuffer.wrap(png, (int) position, 8);
+            long length = header.getInt() & 0xFFFFFFFFL;
+            int type = header.getInt();
+            int start = (int) position + 8;
             if (type == IEND) {
                 break;
             }
-            if (type == IDAT) {
-                total += Math.min(length, png.length - start);
-            }
-            long next = start + length + 4;
-            if (next > png.length) {
-                break;
-            }
-            position = (int) next;
+            chunks.add(new Chunk(type, start, length, (int) Math.min(length, png.length - start)));
+            position = start + length + 4; // data and CRC
         }
-        return total;
+        return chunks;
+    }
+
+    /** The total length of the IDAT chunks present in the bytes. */
+    private static long idatBytes(byte[] png) {
+        return chunks(png).stream().filter(c -> c.type() == IDAT).mapToLong(Chunk::available).sum();
     }
 
     /** Decodes a PNG whose header is {@link Header#direct()}. */
@@ -129,35 +139,26 @@ final class PngDecoder {
      * joined into one array, reading PLTE into {@code palette} on the way.
      */
     private static ImageData imageData(byte[] png, byte[] palette) {
-        List<ImageData> chunks = new ArrayList<>(1);
-        int position = 8 + 25; // after the signature and IHDR
-        while (position + 8 <= png.length) {
-            int length = ByteBuffer.wrap(png, position, 8).getInt();
-            int type = ByteBuffer.wrap(png, position + 4, 4).getInt();
-            int start = position + 8;
-            if (length < 0) {
-                throw corrupt("PNG chunk at byte " + position + " has a negative length");
+        List<ImageData> idat = new ArrayList<>(1);
+        for (Chunk chunk : chunks(png)) {
+            if (chunk.length() > Integer.MAX_VALUE) {
+                throw corrupt("PNG chunk at byte " + (chunk.start() - 8) + " has a negative length");
             }
-            int available = Math.min(length, png.length - start);
-            position = start + length + 4; // data and CRC
-            if (type == IEND) {
-                break;
-            }
-            if (type == PLTE && palette != null) {
-                System.arraycopy(png, start, palette, 0, Math.min(available, palette.length));
-            } else if (type == IDAT) {
-                chunks.add(new ImageData(png, start, available));
+            if (chunk.type() == PLTE && palette != null) {
+                System.arraycopy(png, chunk.start(), palette, 0, Math.min(chunk.available(), palette.length));
+            } else if (chunk.type() == IDAT) {
+                idat.add(new ImageData(png, chunk.start(), chunk.available()));
             }
         }
-        if (chunks.isEmpty()) {
+        if (idat.isEmpty()) {
             throw corrupt("PNG has no image data (IDAT)");
         }
-        if (chunks.size() == 1) {
-            return chunks.get(0);
+        if (idat.size() == 1) {
+            return idat.get(0);
         }
-        byte[] joined = new byte[chunks.stream().mapToInt(ImageData::length).sum()];
+        byte[] joined = new byte[idat.stream().mapToInt(ImageData::length).sum()];
         int at = 0;
-        for (ImageData chunk : chunks) {
+        for (ImageData chunk : idat) {
             System.arraycopy(png, chunk.offset(), joined, at, chunk.length());
             at += chunk.length();
         }

@@ -88,6 +88,12 @@ class ImageDecoderTest {
                 chunk("IDAT", Arrays.copyOfRange(zlib, length / 2, length)));
         assertDecodes(one, pattern);
         assertDecodes(several, pattern);
+
+        // After the image data, a chunk declaring 2 GiB - 16 bytes of which the file holds 3: the chunk walk stops
+        // there (its end lies past the file), it does not wrap around to a negative offset.
+        byte[] lying = ByteBuffer.allocate(11).putInt(0x7FFFFFF0).put("tEXt".getBytes(StandardCharsets.US_ASCII))
+                .put(new byte[] {1, 2, 3}).array();
+        assertDecodes(pngHeaderOnly(W, H, chunk("IDAT", Arrays.copyOf(zlib, length)), lying), pattern);
     }
 
     @Test
