@@ -63,8 +63,9 @@ class CrashSafetyIT {
     private static final int QUERY_EVERY = 20;
     /**
      * Pages published ahead of the service's committed progress at most: after a restart the tiny model catches up
-     * on any backlog within a second or two, faster than a kill can be aimed; bounded, the last kill (at most
-     * 3/4 + 1/10 of the pages consumed) always lands while pages are still unpublished or unconsumed.
+     * on any backlog within a second or two, faster than a kill can be aimed; bounded, and capped while a kill is
+     * aimed ({@code publishCap}), the last kill (at most 3/4 + 1/10 of the pages consumed, plus this) always lands
+     * while pages are still unpublished or unconsumed.
      */
     private static final int MAX_AHEAD = 40;
     private static final String GROUP = "pagestream"; // the service's application id: read its offsets, never join
@@ -121,6 +122,13 @@ class CrashSafetyIT {
         private int appLives;
         private String bootstrap;
         private volatile KafkaChecks kafka; // replaced with each broker life; the publisher reads it too
+        /**
+         * While a kill is aimed, the publisher counts progress as at most this: it stops {@link #MAX_AHEAD} pages
+         * past it, so the service cannot race through the rest of the pages between the target and the kill (seen:
+         * after a 20 s restart the catch-up ran from 113 to 420 pages before kill 2's check, and past 500 before
+         * kill 3's).
+         */
+        private volatile long publishCap = Long.MAX_VALUE;
 
         Scenario(String name, boolean restartBroker) throws IOException {
             this.name = name;
@@ -140,7 +148,8 @@ class CrashSafetyIT {
             startBroker();
             startApp();
             try (PagePublisher publisher = new PagePublisher(bootstrap, PAGES_TOPIC, QUERIES_TOPIC, REPLIES_TOPIC,
-                    PAGES, DOCS, QUERY_EVERY, () -> kafka.committedOrMinusOne(PAGES_TOPIC), MAX_AHEAD)) {
+                    PAGES, DOCS, QUERY_EVERY, () -> Math.min(kafka.committedOrMinusOne(PAGES_TOPIC), publishCap),
+                    MAX_AHEAD)) {
                 publisher.start();
                 List<KillMoment> moments = new ArrayList<>(List.of(KillMoment.values()));
                 Collections.shuffle(moments, random);
@@ -219,10 +228,12 @@ class CrashSafetyIT {
          */
         private void killApp(int kill, KillMoment moment) throws Exception {
             long progress = PAGES * kill / 4 + random.nextInt(PAGES / 5) - PAGES / 10;
+            publishCap = progress; // at most MAX_AHEAD pages past the target are published before the check
             awaitConsumed(progress, "kill " + kill);
             long consumed = kafka.committedOrMinusOne(PAGES_TOPIC);
             assertThat(consumed).as("kill %d must come while pages are still waiting to be ingested", kill)
                     .isLessThan(PAGES);
+            publishCap = consumed; // up to MAX_AHEAD more pages: batches to flush while the kill waits for one
             String restored = String.join(", ", app.linesMatching(RESTORED.asPredicate()).stream()
                     .map(line -> line.substring(line.indexOf("task "))).toList());
             String how = switch (moment) {
@@ -242,6 +253,7 @@ class CrashSafetyIT {
                 }
             };
             app.kill(); // (again) and wait for the exit
+            publishCap = Long.MAX_VALUE;
             note("kill %d: SIGKILL %s; %d of %d pages consumed before; this life had restored [%s]", kill, how,
                     consumed, PAGES, restored);
         }
