@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import pagestream.PageStreamConfig;
-import pagestream.model.processor.BicubicResizer;
 import pagestream.model.processor.ImageDecodeException;
 import pagestream.model.processor.ImageDecoder;
 import pagestream.model.processor.ImageFormat;
@@ -187,10 +186,10 @@ public final class PageEventDecoder {
     private List<RgbImage> render(ImageFormat format, byte[] content) throws Refused {
         try {
             if (format != ImageFormat.PDF) {
-                return List.of(toModelSize(imageDecoder.decode(content)));
+                return List.of(imageDecoder.decodeResized(content, imageSize, imageSize));
             }
             List<RgbImage> pages = new ArrayList<>();
-            pdfRenderer.render(content, (index, count, page) -> pages.add(toModelSize(page)));
+            pdfRenderer.render(content, imageSize, imageSize, (index, count, page) -> pages.add(page));
             return pages;
         } catch (ImageDecodeException e) {
             String reason = switch (e.reason()) {
@@ -200,10 +199,6 @@ public final class PageEventDecoder {
             };
             throw new Refused(reason, e.getMessage());
         }
-    }
-
-    private RgbImage toModelSize(RgbImage image) {
-        return BicubicResizer.resize(image, imageSize, imageSize);
     }
 
     private static ImageFormat format(Optional<String> declared, byte[] content) throws Refused {

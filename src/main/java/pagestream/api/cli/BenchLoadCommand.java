@@ -238,7 +238,8 @@ public final class BenchLoadCommand implements CliCommand {
 
     private static double modelAlonePagesPerSecond(ColPaliModel model, List<byte[]> pages, int batch) {
         ImageDecoder decoder = new ImageDecoder(Long.MAX_VALUE);
-        List<RgbImage> images = pages.stream().map(decoder::decode).toList();
+        int size = model.imageSize();
+        List<RgbImage> images = pages.stream().map(page -> decoder.decodeResized(page, size, size)).toList();
         int n = images.size();
         model.embedImages(images.subList(0, Math.min(batch, n))); // warm-up
         long start = System.nanoTime();

@@ -129,8 +129,8 @@ public final class BenchPreprocessCommand extends ArgumentCommand {
         }
 
         List<Workload> workloads = List.of(
-                new Workload(png.size(), i -> PixelValues.of(List.of(decoder.decode(png.get(i))), size).length),
-                new Workload(jpeg.size(), i -> PixelValues.of(List.of(decoder.decode(jpeg.get(i))), size).length),
+                new Workload(png.size(), i -> PixelValues.of(List.of(decoder.decodeResized(png.get(i), size, size)), size).length),
+                new Workload(jpeg.size(), i -> PixelValues.of(List.of(decoder.decodeResized(jpeg.get(i), size, size)), size).length),
                 new Workload(png.size(), i -> decoder.decode(png.get(i)).width()),
                 new Workload(decoded.size(), i -> PixelValues.of(List.of(decoded.get(i)), size).length),
                 new Workload(png.size(), i -> readQuietly(png.get(i)).getWidth()),

@@ -80,7 +80,7 @@ public final class EmbedCommand extends ArgumentCommand {
                 ModelOptions.defaults().withId(model).withDevice(device).withMaxBatch(batch),
                 base -> ModelSource.resolve(base, hub))) {
             err.printf(Locale.ROOT, "loaded %s in %.1f s%n", colpali.id(), (System.nanoTime() - start) / 1e9);
-            List<PageFiles.Page> pages = PageFiles.read(files, colpali.processor()::resize);
+            List<PageFiles.Page> pages = PageFiles.read(files, colpali.processor().imageSize());
             List<MultiVector> pageVectors = embedPages(colpali, pages, batch, err);
             List<MultiVector> queryVectors = queries.isEmpty() ? List.of() : colpali.embedQueries(queries);
             float[][] scores = new float[queries.size()][pages.size()];

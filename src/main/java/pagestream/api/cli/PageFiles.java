@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.UnaryOperator;
 
 /**
  * Image and PDF files to pages: an image is one page, a PDF one page per sheet (rendered at 150 dpi). Each page
@@ -29,7 +28,8 @@ final class PageFiles {
     private PageFiles() {
     }
 
-    static List<Page> read(List<Path> files, UnaryOperator<RgbImage> resize) throws IOException {
+    /** The pages of {@code files} (images and PDFs), each at {@code size x size}. */
+    static List<Page> read(List<Path> files, int size) throws IOException {
         ImageDecoder decoder = new ImageDecoder(PreprocessCommand.MAX_IMAGE_PIXELS);
         PdfRenderer renderer = new PdfRenderer(PdfRenderer.DEFAULT_DPI, MAX_PDF_PAGES,
                 PreprocessCommand.MAX_IMAGE_PIXELS, MAX_RENDER_TIME);
@@ -39,10 +39,10 @@ final class PageFiles {
             String name = file.getFileName().toString();
             try {
                 if (isPdf(bytes)) {
-                    renderer.render(bytes, (index, count, page) ->
-                            pages.add(new Page(name + "#" + (index + 1), resize.apply(page))));
+                    renderer.render(bytes, size, size, (index, count, page) ->
+                            pages.add(new Page(name + "#" + (index + 1), page)));
                 } else {
-                    pages.add(new Page(name, resize.apply(decoder.decode(bytes))));
+                    pages.add(new Page(name, decoder.decodeResized(bytes, size, size)));
                 }
             } catch (ImageDecodeException e) {
                 throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);

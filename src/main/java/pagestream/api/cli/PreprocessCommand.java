@@ -56,7 +56,7 @@ public final class PreprocessCommand extends ArgumentCommand {
         ImageDecoder decoder = new ImageDecoder(MAX_IMAGE_PIXELS);
         List<RgbImage> images = new ArrayList<>();
         for (Path file : files) {
-            images.add(decode(decoder, file));
+            images.add(decode(decoder, file, size));
         }
         float[] pixels = PixelValues.of(images, size);
         new SafetensorsWriter()
@@ -67,9 +67,10 @@ public final class PreprocessCommand extends ArgumentCommand {
         return 0;
     }
 
-    static RgbImage decode(ImageDecoder decoder, Path file) throws IOException {
+    /** The image at {@code size x size}, decoded and resized as the reference processor does. */
+    static RgbImage decode(ImageDecoder decoder, Path file, int size) throws IOException {
         try {
-            return decoder.decode(Files.readAllBytes(file));
+            return decoder.decodeResized(Files.readAllBytes(file), size, size);
         } catch (ImageDecodeException e) {
             throw new IllegalArgumentException("cannot read image " + file + ": " + e.getMessage(), e);
         }

@@ -8,7 +8,8 @@ import java.util.Arrays;
  * <p>The algorithm is Pillow's antialiasing separable resampler (src/libImaging/Resample.c): a Keys cubic with
  * a = -0.5 and support 2, widened by the downscale factor; per output sample the taps are normalised to sum 1
  * in double precision, then rounded to fixed point with 22 fraction bits. A horizontal pass over only the rows
- * the vertical pass will read writes a clipped uint8 intermediate, then a vertical pass produces the output.
+ * the vertical pass will read writes a clipped uint8 intermediate, then a vertical pass produces the output (here
+ * row by row, the horizontal pass running just ahead of the vertical one).
  * Both the intermediate clipping and the rounding constant matter for bit-exactness, so they are kept as
  * Pillow has them. A pass is skipped when its axis keeps its size, as in Pillow.
  *
@@ -27,64 +28,107 @@ public final class BicubicResizer {
     private BicubicResizer() {
     }
 
-    /** Resizes {@code image} to {@code width x height}; aspect ratio is not preserved (the reference does not). */
+    /**
+     * Resizes {@code image} to {@code width x height}; aspect ratio is not preserved (the reference does not). An
+     * image already that size is returned as it is (Pillow returns a copy; no caller writes to the pixels).
+     */
     public static RgbImage resize(RgbImage image, int width, int height) {
+        if (image.width() == width && image.height() == height) {
+            return image;
+        }
+        return resize(RgbRows.of(image), width, height);
+    }
+
+    /**
+     * Resizes the image whose rows {@code source} hands out, reading each source row once, top to bottom. The
+     * horizontal pass resamples a source row as soon as the vertical pass needs it, into a ring of as many rows
+     * as one vertical window spans, and each output row is formed once its window is complete: the same
+     * arithmetic as two whole-image passes, with no full-size intermediate.
+     */
+    static RgbImage resize(RgbRows source, int width, int height) {
         if (width <= 0 || height <= 0) {
             throw new IllegalArgumentException("resize target must be positive, got " + width + "x" + height);
         }
-        int inWidth = image.width();
-        int inHeight = image.height();
-        Taps vertical = Taps.of(inHeight, height);
-        byte[] rows = image.rgb();
-        int rowWidth = inWidth;
-        int firstRow = 0;
-        if (width != inWidth) {
-            // Only the source rows some vertical tap reads are resampled horizontally.
-            firstRow = vertical.first[0];
-            int endRow = vertical.first[height - 1] + vertical.count[height - 1];
-            rows = horizontal(rows, inWidth, firstRow, endRow - firstRow, Taps.of(inWidth, width));
-            rowWidth = width;
+        int stride = width * 3;
+        byte[] out = new byte[Math.multiplyExact(height, stride)];
+        HorizontalPass horizontal = new HorizontalPass(source, width);
+        if (height == source.height()) {
+            for (int y = 0; y < height; y++) {
+                horizontal.row(y, out, y * stride);
+            }
+            return new RgbImage(width, height, out);
         }
-        if (height != inHeight) {
-            rows = vertical(rows, rowWidth, firstRow, vertical);
-        } else if (rows == image.rgb()) {
-            rows = rows.clone();
+        Taps vertical = Taps.of(source.height(), height);
+        int window = vertical.ksize; // no output row reads more source rows than this
+        byte[] ring = new byte[window * stride]; // source row r's resampled bytes in slot r % window
+        int[] acc = new int[stride];
+        int[] weightSum = vertical.weightSums();
+        int next = vertical.first[0]; // the next source row to resample
+        for (int yy = 0; yy < height; yy++) {
+            int end = vertical.first[yy] + vertical.count[yy];
+            for (; next < end; next++) {
+                horizontal.row(next, ring, (next % window) * stride);
+            }
+            verticalRow(ring, window, stride, vertical, yy, weightSum[yy], acc, out, yy * stride);
         }
-        return new RgbImage(width, height, rows);
+        return new RgbImage(width, height, out);
     }
 
-    private static byte[] horizontal(byte[] in, int inWidth, int firstRow, int rowCount, Taps taps) {
-        int outWidth = taps.first.length;
-        int ksize = taps.ksize;
-        int[] first = taps.first;
-        int[] count = taps.count;
-        int[] weights = taps.weights;
-        int[] weightSum = taps.weightSums();
-        int outStride = outWidth * 3;
-        byte[] out = new byte[rowCount * outStride];
-        int[] runEnd = new int[inWidth];
-        int lastBlankRow = -1; // output offset of the latest blank row
-        int lastBlankColour = -1; // its colour, 0xRRGGBB
-        int o = 0;
-        for (int y = 0; y < rowCount; y++) {
-            int rowStart = (firstRow + y) * inWidth * 3;
+    /** Pillow's horizontal pass, one source row at a time (a plain copy when the width is kept). */
+    private static final class HorizontalPass {
+
+        private final RgbRows source;
+        private final int inWidth;
+        private final int outStride;
+        private final Taps taps; // null: the width is kept, Pillow skips this pass
+        private final int[] weightSum;
+        private final int[] runEnd;
+        private final byte[] lastBlank; // the output of the latest blank row
+        private int lastBlankColour = -1; // its colour, 0xRRGGBB
+
+        HorizontalPass(RgbRows source, int width) {
+            this.source = source;
+            this.inWidth = source.width();
+            this.outStride = width * 3;
+            this.taps = width == inWidth ? null : Taps.of(inWidth, width);
+            this.weightSum = taps == null ? null : taps.weightSums();
+            this.runEnd = new int[inWidth];
+            this.lastBlank = new byte[outStride];
+        }
+
+        /** Resamples source row {@code y} into {@code out[o, o + outStride)}. */
+        void row(int y, byte[] out, int o) {
+            int rowStart = source.row(y);
+            byte[] in = source.array();
+            if (taps == null) {
+                System.arraycopy(in, rowStart, out, o, outStride);
+                return;
+            }
             int rowEnd = rowStart + inWidth * 3;
             if (Arrays.mismatch(in, rowStart, rowEnd - 3, in, rowStart + 3, rowEnd) < 0) {
                 // A blank row (one colour throughout, found by a vectorised compare): its output depends on the
                 // colour alone, so a blank row of the same colour is copied; most rows of a page are such rows.
                 int colour = (in[rowStart] & 0xFF) << 16 | (in[rowStart + 1] & 0xFF) << 8 | (in[rowStart + 2] & 0xFF);
                 if (colour == lastBlankColour) {
-                    System.arraycopy(out, lastBlankRow, out, o, outStride);
-                    o += outStride;
-                    continue;
+                    System.arraycopy(lastBlank, 0, out, o, outStride);
+                    return;
                 }
-                lastBlankRow = o;
-                lastBlankColour = colour;
                 Arrays.fill(runEnd, inWidth);
-            } else {
-                findRuns(in, rowStart, inWidth, runEnd);
+                resample(in, rowStart, out, o);
+                System.arraycopy(out, o, lastBlank, 0, outStride);
+                lastBlankColour = colour;
+                return;
             }
-            for (int x = 0; x < outWidth; x++) {
+            findRuns(in, rowStart, inWidth, runEnd);
+            resample(in, rowStart, out, o);
+        }
+
+        private void resample(byte[] in, int rowStart, byte[] out, int o) {
+            int ksize = taps.ksize;
+            int[] first = taps.first;
+            int[] count = taps.count;
+            int[] weights = taps.weights;
+            for (int x = 0; x < first.length; x++) {
                 int p = rowStart + first[x] * 3;
                 if (runEnd[first[x]] >= first[x] + count[x]) {
                     // Every tap reads the same colour (page background, mostly): sum(v * w) == v * sum(w)
@@ -111,7 +155,6 @@ public final class BicubicResizer {
                 out[o++] = clip8(b);
             }
         }
-        return out;
     }
 
     /** {@code runEnd[i]}: one past the last pixel of the run of identical colours that contains pixel {@code i}. */
@@ -126,54 +169,49 @@ public final class BicubicResizer {
         }
     }
 
-    private static byte[] vertical(byte[] in, int width, int firstRow, Taps taps) {
-        int outHeight = taps.first.length;
-        int stride = width * 3;
-        int ksize = taps.ksize;
-        byte[] out = new byte[outHeight * stride];
-        int[] acc = new int[stride];
-        int[] weightSum = taps.weightSums();
-        for (int yy = 0; yy < outHeight; yy++) {
-            int k = yy * ksize;
-            int row = (taps.first[yy] - firstRow) * stride;
-            int t = 0;
-            int count = taps.count[yy];
-            int o = yy * stride;
-            if (identicalRows(in, row, count, stride)) {
-                // All taps read the same row (blank margins): v * sum(w) equals the tap sum exactly.
-                int w = weightSum[yy];
-                for (int i = 0; i < stride; i++) {
-                    out[o + i] = clip8(HALF + (in[row + i] & 0xFF) * w);
-                }
-                continue;
-            }
-            Arrays.fill(acc, HALF);
-            // Two taps per sweep halves the loads and stores of the accumulator row.
-            for (; t + 1 < count; t += 2, row += 2 * stride) {
-                int w0 = taps.weights[k + t];
-                int w1 = taps.weights[k + t + 1];
-                int row1 = row + stride;
-                for (int i = 0; i < stride; i++) {
-                    acc[i] += (in[row + i] & 0xFF) * w0 + (in[row1 + i] & 0xFF) * w1;
-                }
-            }
-            if (t < count) {
-                int w = taps.weights[k + t];
-                for (int i = 0; i < stride; i++) {
-                    acc[i] += (in[row + i] & 0xFF) * w;
-                }
-            }
+    /** Output row {@code yy} of Pillow's vertical pass, from the resampled source rows in {@code ring}. */
+    private static void verticalRow(byte[] ring, int window, int stride, Taps taps, int yy, int weightSum, int[] acc,
+                                    byte[] out, int o) {
+        int k = yy * taps.ksize;
+        int first = taps.first[yy];
+        int count = taps.count[yy];
+        int row = (first % window) * stride;
+        if (identicalRows(ring, window, stride, first, count)) {
+            // All taps read the same row (blank margins): v * sum(w) equals the tap sum exactly.
             for (int i = 0; i < stride; i++) {
-                out[o + i] = clip8(acc[i]);
+                out[o + i] = clip8(HALF + (ring[row + i] & 0xFF) * weightSum);
+            }
+            return;
+        }
+        Arrays.fill(acc, HALF);
+        int t = 0;
+        // Two taps per sweep halves the loads and stores of the accumulator row.
+        for (; t + 1 < count; t += 2) {
+            int w0 = taps.weights[k + t];
+            int w1 = taps.weights[k + t + 1];
+            int row0 = ((first + t) % window) * stride;
+            int row1 = ((first + t + 1) % window) * stride;
+            for (int i = 0; i < stride; i++) {
+                acc[i] += (ring[row0 + i] & 0xFF) * w0 + (ring[row1 + i] & 0xFF) * w1;
             }
         }
-        return out;
+        if (t < count) {
+            int w = taps.weights[k + t];
+            int row0 = ((first + t) % window) * stride;
+            for (int i = 0; i < stride; i++) {
+                acc[i] += (ring[row0 + i] & 0xFF) * w;
+            }
+        }
+        for (int i = 0; i < stride; i++) {
+            out[o + i] = clip8(acc[i]);
+        }
     }
 
-    private static boolean identicalRows(byte[] in, int row, int count, int stride) {
+    private static boolean identicalRows(byte[] ring, int window, int stride, int first, int count) {
+        int row = (first % window) * stride;
         for (int t = 1; t < count; t++) {
-            int other = row + t * stride;
-            if (Arrays.mismatch(in, row, row + stride, in, other, other + stride) >= 0) {
+            int other = ((first + t) % window) * stride;
+            if (Arrays.mismatch(ring, row, row + stride, ring, other, other + stride) >= 0) {
                 return false;
             }
         }

@@ -120,14 +120,6 @@ public final class ColPaliProcessor implements AutoCloseable {
         return imageTokenId;
     }
 
-    /** The image resized to the model's {@code S x S} input (unchanged when it already is that size). */
-    public RgbImage resize(RgbImage image) {
-        if (image.width() == imageSize && image.height() == imageSize) {
-            return image;
-        }
-        return BicubicResizer.resize(image, imageSize, imageSize);
-    }
-
     /** {@code pixel_values} {@code [N, 3, S, S]} float32, channels-first, resizing images not yet {@code S x S}. */
     public float[] pixelValues(List<RgbImage> images) {
         if (images.isEmpty()) {

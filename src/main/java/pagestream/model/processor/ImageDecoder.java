@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
@@ -45,6 +46,28 @@ public final class ImageDecoder {
     }
 
     public RgbImage decode(byte[] bytes) {
+        ImageFormat format = imageFormat(bytes);
+        PngDecoder.Header png = format == ImageFormat.PNG ? checkedPngHeader(bytes) : null;
+        if (png != null && png.direct()) {
+            return decodePng(bytes, () -> PngDecoder.decode(bytes, png));
+        }
+        return readWithImageIo(bytes, format);
+    }
+
+    /**
+     * {@code decode(bytes)} at {@code width x height} ({@link BicubicResizer}), byte for byte; 8-bit PNGs (rendered pages) go
+     * row by row from their inflated data into the resampler, with no full-size RGB image in between.
+     */
+    public RgbImage decodeResized(byte[] bytes, int width, int height) {
+        ImageFormat format = imageFormat(bytes);
+        PngDecoder.Header png = format == ImageFormat.PNG ? checkedPngHeader(bytes) : null;
+        if (png != null && png.direct()) {
+            return decodePng(bytes, () -> PngDecoder.decodeResized(bytes, png, width, height));
+        }
+        return BicubicResizer.resize(readWithImageIo(bytes, format), width, height);
+    }
+
+    private static ImageFormat imageFormat(byte[] bytes) {
         if (bytes == null || bytes.length == 0) {
             throw new ImageDecodeException(ImageDecodeException.Reason.EMPTY, "no image bytes");
         }
@@ -55,21 +78,29 @@ public final class ImageDecoder {
             throw new ImageDecodeException(ImageDecodeException.Reason.UNSUPPORTED_FORMAT,
                     "a PDF is a document, not an image: render it with PdfRenderer");
         }
-        if (format == ImageFormat.PNG) {
-            PngDecoder.Header header = PngDecoder.header(bytes);
-            checkSize(format, header.width(), header.height());
-            PngDecoder.checkDataCoversImage(bytes, header);
-            if (header.direct()) {
-                try {
-                    return PngDecoder.decode(bytes, header);
-                } catch (ImageDecodeException e) {
-                    throw e;
-                } catch (RuntimeException e) {
-                    throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT_IMAGE,
-                            "cannot decode PNG (" + bytes.length + " bytes): " + describe(e), e);
-                }
-            }
+        return format;
+    }
+
+    /** The PNG's header, once its declared size is within the limit and its image data could hold it. */
+    private PngDecoder.Header checkedPngHeader(byte[] bytes) {
+        PngDecoder.Header header = PngDecoder.header(bytes);
+        checkSize(ImageFormat.PNG, header.width(), header.height());
+        PngDecoder.checkDataCoversImage(bytes, header);
+        return header;
+    }
+
+    private static RgbImage decodePng(byte[] bytes, Supplier<RgbImage> decoder) {
+        try {
+            return decoder.get();
+        } catch (ImageDecodeException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT_IMAGE,
+                    "cannot decode PNG (" + bytes.length + " bytes): " + describe(e), e);
         }
+    }
+
+    private RgbImage readWithImageIo(byte[] bytes, ImageFormat format) {
         ImageReader reader = readerFor(format);
         byte[] input = format == ImageFormat.GIF ? GifFirstFrame.readable(bytes) : bytes;
         try (ImageInputStream stream = new ByteArrayImageInputStream(input)) {

@@ -12,10 +12,10 @@ import java.util.zip.Adler32;
  * is several times faster on such data; the Huffman decoding itself is a small share. The output is exactly the
  * bytes zlib would produce.
  *
- * <p>The stream is checked as zlib checks it when its consumer asks for exactly {@code out.length} bytes (as
+ * <p>The stream is checked as zlib checks it when its consumer asks for exactly the bytes of the image (as
  * Pillow's PNG decoder does), including the Adler-32 trailer when the final block ends by then; when the stream
- * holds more data than {@code out}, decoding stops at the first extra byte, unverified. Bad data throws {@link Corrupt} with what was wrong; running out of input before
- * {@code out} is full throws {@link Truncated}.
+ * holds more data than asked for, decoding stops at the first extra byte, unverified. Bad data throws
+ * {@link Corrupt} with what was wrong; running out of input before the output is full throws {@link Truncated}.
  */
 final class Inflate {
 
@@ -84,16 +84,27 @@ final class Inflate {
     private boolean full;
     /** The stream holds more data than {@code out}: decoding stopped at it, so the trailer is not reached. */
     private boolean overflow;
+    /** How many bytes of {@code out} the consumer asked for (a reused buffer may be longer). */
+    private final int limit;
 
-    private Inflate(byte[] in, int offset, int length) {
+    private Inflate(byte[] in, int offset, int length, int limit) {
         this.in = in;
         this.position = offset;
         this.end = offset + length;
+        this.limit = limit;
     }
 
     /** Decodes the zlib stream {@code in[offset, offset + length)} until {@code out} is full. */
     static void zlib(byte[] in, int offset, int length, byte[] out) throws Corrupt, Truncated {
-        Inflate inflate = new Inflate(in, offset, length);
+        zlib(in, offset, length, out, out.length);
+    }
+
+    /** Decodes the zlib stream {@code in[offset, offset + length)} into the first {@code outLength} bytes of {@code out}. */
+    static void zlib(byte[] in, int offset, int length, byte[] out, int outLength) throws Corrupt, Truncated {
+        if (outLength < 0 || outLength > out.length) {
+            throw new IllegalArgumentException("output length " + outLength + " outside 0.." + out.length);
+        }
+        Inflate inflate = new Inflate(in, offset, length, outLength);
         if (length < 2) {
             throw new Truncated();
         }
@@ -106,7 +117,7 @@ final class Inflate {
             throw new Corrupt("zlib stream needs a preset dictionary");
         }
         inflate.position += 2;
-        inflate.full = out.length == 0;
+        inflate.full = outLength == 0;
         try {
             inflate.blocks(out);
         } catch (Truncated e) {
@@ -139,7 +150,7 @@ final class Inflate {
         } while (!last);
         // zlib checks the trailer even when the data ended early (a damaged stream mostly fails it)
         checkAdler32(out, produced);
-        if (produced < out.length) {
+        if (produced < limit) {
             throw new Truncated();
         }
     }
@@ -175,14 +186,14 @@ final class Inflate {
             throw new Corrupt("invalid stored block lengths");
         }
         position += 4;
-        int n = Math.min(length, out.length - produced);
+        int n = Math.min(length, limit - produced);
         overflow = n < length;
         if (end - position < n) {
             throw new Truncated();
         }
         System.arraycopy(in, position, out, produced, n);
         position += n;
-        full = produced + n == out.length;
+        full = produced + n == limit;
         return produced + n;
     }
 
@@ -237,7 +248,7 @@ final class Inflate {
 
     private int huffman(byte[] out, int produced, Table literals, Table distances) throws Corrupt, Truncated {
         int op = produced;
-        int limit = out.length;
+        int limit = this.limit;
         while (true) {
             refill();
             int symbol = decode(literals);

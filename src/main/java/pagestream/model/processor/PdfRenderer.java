@@ -91,6 +91,22 @@ public final class PdfRenderer {
 
     /** Renders page after page into {@code sink}; returns the page count. */
     public int render(byte[] pdf, PageSink sink) {
+        return render(pdf, null, sink);
+    }
+
+    /**
+     * Renders page after page into {@code sink}, each resized to {@code width x height} ({@link BicubicResizer},
+     * the same bytes as resizing {@link #render(byte[], PageSink)}'s pages) straight from the rendered raster,
+     * which is reused from one page to the next of the same size; returns the page count.
+     */
+    public int render(byte[] pdf, int width, int height, PageSink sink) {
+        if (width <= 0 || height <= 0) {
+            throw new IllegalArgumentException("page size must be positive, got " + width + "x" + height);
+        }
+        return render(pdf, new int[] {width, height}, sink);
+    }
+
+    private int render(byte[] pdf, int[] resizeTo, PageSink sink) {
         long deadline = System.nanoTime() + maxRenderTime.toNanos();
         try (PDDocument document = load(pdf)) {
             int pageCount = document.getNumberOfPages();
@@ -103,8 +119,12 @@ public final class PdfRenderer {
             }
             checkStreams(document, deadline);
             PDFRenderer renderer = new DeadlineRenderer(document, deadline, maxImagePixels);
+            BufferedImage canvas = null;
             for (int i = 0; i < pageCount; i++) {
-                sink.accept(i, pageCount, renderPage(renderer, document, i, deadline));
+                // a full-size page is converted into an array of its own, so only a resized render reuses the canvas
+                canvas = renderPage(renderer, document, i, deadline, resizeTo == null ? null : canvas);
+                sink.accept(i, pageCount, resizeTo == null ? RasterToRgb.convert(canvas)
+                        : BicubicResizer.resize(RasterToRgb.rowsOfIntRgb(canvas), resizeTo[0], resizeTo[1]));
             }
             return pageCount;
         } catch (IOException e) {
@@ -120,11 +140,15 @@ public final class PdfRenderer {
         }
     }
 
-    private RgbImage renderPage(PDFRenderer renderer, PDDocument document, int index, long deadline) {
+    /** Page {@code index} drawn on {@code canvas} when it has the page's size, else on a new one; returns it. */
+    private BufferedImage renderPage(PDFRenderer renderer, PDDocument document, int index, long deadline,
+                                     BufferedImage canvas) {
         try {
             checkDeadline(deadline);
             PageRaster target = pageRaster(document.getPage(index));
-            BufferedImage image = new BufferedImage(target.width(), target.height(), BufferedImage.TYPE_INT_RGB);
+            BufferedImage image = canvas != null && canvas.getWidth() == target.width()
+                    && canvas.getHeight() == target.height() ? canvas
+                    : new BufferedImage(target.width(), target.height(), BufferedImage.TYPE_INT_RGB);
             Graphics2D graphics = image.createGraphics();
             try {
                 graphics.setBackground(Color.WHITE);
@@ -133,7 +157,7 @@ public final class PdfRenderer {
             } finally {
                 graphics.dispose();
             }
-            return RasterToRgb.convert(image);
+            return image;
         } catch (DeadlinePassed e) {
             throw new ImageDecodeException(ImageDecodeException.Reason.RENDER_TIMEOUT,
                     "PDF rendering took longer than " + maxRenderTime + " (stopped in page " + (index + 1) + ")");

@@ -20,10 +20,7 @@ public final class PixelValues {
         int perImage = 3 * size * size;
         float[] out = new float[Math.multiplyExact(images.size(), perImage)];
         for (int n = 0; n < images.size(); n++) {
-            RgbImage image = Objects.requireNonNull(images.get(n), "image " + n);
-            if (image.width() != size || image.height() != size) {
-                image = BicubicResizer.resize(image, size, size);
-            }
+            RgbImage image = BicubicResizer.resize(Objects.requireNonNull(images.get(n), "image " + n), size, size);
             PixelNormalizer.writeChannelsFirst(image, out, n * perImage);
         }
         return out;

@@ -1,5 +1,6 @@
 package pagestream.model.processor;
 
+import java.lang.ref.SoftReference;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,9 +8,9 @@ import java.util.List;
 /**
  * A direct decoder for the PNG layouts document pages use: 8-bit grey, grey+alpha, RGB, RGBA and palette images,
  * not interlaced. It inflates the image data in one go ({@link Inflate}, several times faster than zlib on
- * rendered pages), undoes the row filters in place and writes RGB straight into the output (Pillow's
- * {@code convert("RGB")}: alpha dropped, palette expanded, grey replicated), avoiding ImageIO's per-pixel raster
- * copies. Other PNGs (16-bit, 1/2/4-bit, interlaced)
+ * rendered pages), undoes the row filters in place and converts each row to RGB (Pillow's {@code convert("RGB")}:
+ * alpha dropped, palette expanded, grey replicated) as it is read, avoiding ImageIO's per-pixel raster copies;
+ * {@link #decodeResized} hands the rows straight to the resampler. Other PNGs (16-bit, 1/2/4-bit, interlaced)
  * are left to ImageIO.
  */
 final class PngDecoder {
@@ -106,28 +107,133 @@ final class PngDecoder {
 
     /** Decodes a PNG whose header is {@link Header#direct()}. */
     static RgbImage decode(byte[] png, Header header) {
-        int width = header.width();
-        int height = header.height();
-        int channels = header.channels();
-        int stride = Math.multiplyExact(width, channels);
-        byte[] palette = header.colourType() == 3 ? new byte[256 * 3] : null; // entries past PLTE stay black
-        ImageData zlib = imageData(png, palette);
-        // every row: one filter-type byte, then the samples; the whole image is inflated in one go
-        byte[] raw = new byte[Math.multiplyExact(stride + 1, height)];
-        try {
-            Inflate.zlib(zlib.bytes(), zlib.offset(), zlib.length(), raw);
-        } catch (Inflate.Corrupt e) {
-            throw corrupt("PNG image data is not valid zlib data: " + e.getMessage());
-        } catch (Inflate.Truncated e) {
-            throw corrupt("PNG image data is truncated: the zlib stream ends before the last of " + height + " rows");
+        Rows rows = Rows.inflate(png, header);
+        int rowBytes = header.width() * 3;
+        byte[] rgb = new byte[Math.multiplyExact(rowBytes, header.height())];
+        for (int y = 0; y < header.height(); y++) {
+            System.arraycopy(rows.array(), rows.row(y), rgb, y * rowBytes, rowBytes);
         }
-        byte[] rgb = new byte[Math.multiplyExact(Math.multiplyExact(width, height), 3)];
-        byte[] zeros = new byte[stride + 1];
-        for (int row = 0, at = 0; row < height; row++, at += stride + 1) {
-            unfilter(raw, at, row == 0 ? zeros : raw, row == 0 ? 0 : at - stride - 1, stride + 1, channels, row);
-            writeRgb(raw, at, rgb, row * width * 3, width, header.colourType(), palette);
+        return new RgbImage(header.width(), header.height(), rgb);
+    }
+
+    /**
+     * Decodes a PNG whose header is {@link Header#direct()} and resizes it to {@code width x height}: the bytes of
+     * {@code BicubicResizer.resize(decode(png, header), width, height)}, without the full-size RGB image (each row
+     * is unfiltered and converted as the resampler reads it) and, for pages up to {@link #KEPT_BUFFER_BYTES},
+     * without allocating the inflated image data either.
+     */
+    static RgbImage decodeResized(byte[] png, Header header, int width, int height) {
+        Rows rows = Rows.inflate(png, header);
+        RgbImage resized = BicubicResizer.resize(rows, width, height);
+        rows.unfilterRest(); // a bad filter byte in a row the resampler skipped still refuses the file, as Pillow does
+        return resized;
+    }
+
+    /**
+     * The inflated image data of pages up to this size (a 150 dpi Letter page in RGB: 6.3 MB) is decoded into a
+     * buffer each thread keeps for its next page, softly held so that memory pressure can take it back. Without
+     * it every page cost a fresh array of that size, which G1 places as a humongous object.
+     */
+    static final int KEPT_BUFFER_BYTES = 16 << 20;
+
+    private static final ThreadLocal<SoftReference<byte[]>> KEPT_BUFFER = new ThreadLocal<>();
+
+    /** A buffer of at least {@code size} bytes whose content is undefined. */
+    private static byte[] inflateBuffer(int size) {
+        if (size > KEPT_BUFFER_BYTES) {
+            return new byte[size];
         }
-        return new RgbImage(width, height, rgb);
+        SoftReference<byte[]> kept = KEPT_BUFFER.get();
+        byte[] buffer = kept == null ? null : kept.get();
+        if (buffer == null || buffer.length < size) {
+            buffer = new byte[size];
+            KEPT_BUFFER.set(new SoftReference<>(buffer));
+        }
+        return buffer;
+    }
+
+    /**
+     * A direct PNG's rows after the whole image data is inflated (every row: its filter-type byte, then its
+     * samples): rows are unfiltered in place in order, and converted to RGB (Pillow's {@code convert("RGB")}:
+     * alpha dropped, palette expanded, grey replicated) when asked for. RGB rows are read where they lie.
+     */
+    private static final class Rows implements RgbRows {
+
+        private final Header header;
+        private final byte[] raw;
+        private final int stride; // samples per row, the filter byte excluded
+        private final byte[] palette;
+        private final byte[] rgbRow; // null for RGB images
+        private final byte[] zeros; // the row above the first one
+        private int unfiltered; // rows [0, unfiltered) are unfiltered
+
+        private Rows(Header header, byte[] raw, int stride, byte[] palette) {
+            this.header = header;
+            this.raw = raw;
+            this.stride = stride;
+            this.palette = palette;
+            this.rgbRow = header.colourType() == 2 ? null : new byte[header.width() * 3];
+            this.zeros = new byte[stride + 1];
+        }
+
+        static Rows inflate(byte[] png, Header header) {
+            int stride = Math.multiplyExact(header.width(), header.channels());
+            byte[] palette = header.colourType() == 3 ? new byte[256 * 3] : null; // entries past PLTE stay black
+            ImageData zlib = imageData(png, palette);
+            int size = Math.multiplyExact(stride + 1, header.height());
+            byte[] raw = inflateBuffer(size);
+            try {
+                Inflate.zlib(zlib.bytes(), zlib.offset(), zlib.length(), raw, size);
+            } catch (Inflate.Corrupt e) {
+                throw corrupt("PNG image data is not valid zlib data: " + e.getMessage());
+            } catch (Inflate.Truncated e) {
+                throw corrupt("PNG image data is truncated: the zlib stream ends before the last of "
+                        + header.height() + " rows");
+            }
+            return new Rows(header, raw, stride, palette);
+        }
+
+        @Override
+        public int width() {
+            return header.width();
+        }
+
+        @Override
+        public int height() {
+            return header.height();
+        }
+
+        @Override
+        public int row(int y) {
+            if (y < unfiltered - 1) {
+                throw new IllegalStateException("PNG rows are read top to bottom: row " + y + " after "
+                        + (unfiltered - 1));
+            }
+            unfilterTo(y + 1);
+            int at = y * (stride + 1);
+            if (rgbRow == null) {
+                return at + 1;
+            }
+            writeRgb(raw, at, rgbRow, 0, header.width(), header.colourType(), palette);
+            return 0;
+        }
+
+        @Override
+        public byte[] array() {
+            return rgbRow == null ? raw : rgbRow;
+        }
+
+        void unfilterRest() {
+            unfilterTo(header.height());
+        }
+
+        private void unfilterTo(int end) {
+            for (; unfiltered < end; unfiltered++) {
+                int at = unfiltered * (stride + 1);
+                unfilter(raw, at, unfiltered == 0 ? zeros : raw, unfiltered == 0 ? 0 : at - stride - 1, stride + 1,
+                        header.channels(), unfiltered);
+            }
+        }
     }
 
     /** A zlib stream inside {@code bytes}. */

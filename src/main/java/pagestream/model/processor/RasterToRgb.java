@@ -45,6 +45,51 @@ final class RasterToRgb {
         return new RgbImage(width, height, rgb);
     }
 
+    /**
+     * The rows of a {@link BufferedImage#TYPE_INT_RGB} image (what {@link PdfRenderer} draws on), converted one at
+     * a time as {@link #convert} would convert them, for a resampler that reads rows instead of a whole image.
+     */
+    static RgbRows rowsOfIntRgb(BufferedImage image) {
+        Raster raster = image.getRaster();
+        if (image.getType() != BufferedImage.TYPE_INT_RGB || raster.getSampleModelTranslateX() != 0
+                || raster.getSampleModelTranslateY() != 0) {
+            throw new IllegalArgumentException("not an untranslated TYPE_INT_RGB image: " + image);
+        }
+        DataBufferInt buffer = (DataBufferInt) raster.getDataBuffer();
+        int[] data = buffer.getData();
+        int scanlineStride = ((SinglePixelPackedSampleModel) raster.getSampleModel()).getScanlineStride();
+        int width = raster.getWidth();
+        byte[] row = new byte[width * 3];
+        return new RgbRows() {
+            @Override
+            public int width() {
+                return width;
+            }
+
+            @Override
+            public int height() {
+                return raster.getHeight();
+            }
+
+            @Override
+            public int row(int y) {
+                int p = buffer.getOffset() + y * scanlineStride;
+                for (int x = 0, o = 0; x < width; x++) {
+                    int pixel = data[p + x];
+                    row[o++] = (byte) (pixel >>> 16);
+                    row[o++] = (byte) (pixel >>> 8);
+                    row[o++] = (byte) pixel;
+                }
+                return 0;
+            }
+
+            @Override
+            public byte[] array() {
+                return row;
+            }
+        };
+    }
+
     private static void fromPalette(Raster raster, IndexColorModel palette, byte[] rgb) {
         // 256 entries, zero beyond the palette's own size: an out-of-range index reads black, as in Pillow.
         int entries = Math.max(256, palette.getMapSize());

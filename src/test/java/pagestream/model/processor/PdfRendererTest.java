@@ -60,6 +60,25 @@ class PdfRendererTest {
     }
 
     @Test
+    void resizedPagesEqualTheFullRendersResizedWhateverTheCanvasHeldBefore() throws Exception {
+        // pages of one size share a canvas: each must be cleared of the page before (they differ in their text)
+        byte[] pdf = textPdf(List.of(PDRectangle.LETTER, PDRectangle.LETTER, PDRectangle.A4, PDRectangle.A6,
+                PDRectangle.LETTER));
+        PdfRenderer renderer = new PdfRenderer(100f, 10, 10_000_000L, GENEROUS);
+        List<RgbImage> full = renderer.render(pdf);
+        List<RgbImage> resized = new java.util.ArrayList<>();
+
+        int count = renderer.render(pdf, 96, 80, (index, total, page) -> resized.add(page));
+
+        assertThat(count).isEqualTo(5);
+        for (int i = 0; i < full.size(); i++) {
+            assertThat(resized.get(i).rgb()).as("page %d", i + 1)
+                    .isEqualTo(BicubicResizer.resize(full.get(i), 96, 80).rgb());
+        }
+        assertThat(resized.get(0).rgb()).isNotEqualTo(resized.get(1).rgb());
+    }
+
+    @Test
     void tooManyPagesIsRefusedBeforeRendering() throws Exception {
         byte[] pdf = textPdf(3, PDRectangle.LETTER, null);
         PdfRenderer renderer = new PdfRenderer(150f, 2, 10_000_000L, GENEROUS);
@@ -246,9 +265,18 @@ class PdfRendererTest {
 
     /** A PDF of {@code pages} pages with a few lines of Helvetica each, optionally with a user password. */
     static byte[] textPdf(int pages, PDRectangle size, String userPassword) throws IOException {
+        return textPdf(java.util.Collections.nCopies(pages, size), userPassword);
+    }
+
+    private static byte[] textPdf(List<PDRectangle> sizes) throws IOException {
+        return textPdf(sizes, null);
+    }
+
+    private static byte[] textPdf(List<PDRectangle> sizes, String userPassword) throws IOException {
         try (PDDocument document = new PDDocument(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
             PDType1Font font = new PDType1Font(Standard14Fonts.FontName.HELVETICA);
-            for (int p = 0; p < pages; p++) {
+            for (int p = 0; p < sizes.size(); p++) {
+                PDRectangle size = sizes.get(p);
                 PDPage page = new PDPage(size);
                 document.addPage(page);
                 try (PDPageContentStream content = new PDPageContentStream(document, page)) {
