@@ -42,29 +42,42 @@ final class QueryLoad implements AutoCloseable {
         final List<Double> pickup = new ArrayList<>();
         final List<Double> processing = new ArrayList<>();
         final List<Double> delivery = new ArrayList<>();
+        final List<Double> sentAtSeconds = new ArrayList<>(); // since the phase's first query
         int sent;
+        private long startNanos = -1;
 
         Phase(String name) {
             this.name = name;
         }
 
-        synchronized void record(double totalMs, double pickupMs, double processingMs, double deliveryMs) {
+        synchronized void record(double totalMs, double pickupMs, double processingMs, double deliveryMs,
+                                 long sentNanos) {
             total.add(totalMs);
             pickup.add(pickupMs);
             processing.add(processingMs);
             delivery.add(deliveryMs);
+            sentAtSeconds.add((sentNanos - startNanos) / 1e9);
+        }
+
+        synchronized void sending(long nanos) {
+            if (startNanos < 0) {
+                startNanos = nanos;
+            }
         }
 
         synchronized int answered() {
             return total.size();
         }
 
-        /** The {@code n} slowest replies as "total (pickup / embed+search / deliver)", slowest first. */
+        /**
+         * The {@code n} slowest replies as "total (pickup / embed+search / deliver) at T s" (T: when the query was
+         * sent, from the phase's first query; stalls bunched at the start are warm-up), slowest first.
+         */
         synchronized List<String> slowest(int n) {
             return IntStream.range(0, total.size()).boxed()
                     .sorted((a, b) -> Double.compare(total.get(b), total.get(a))).limit(n)
-                    .map(i -> String.format("%.0f (%.0f / %.0f / %.0f)", total.get(i), pickup.get(i),
-                            processing.get(i), delivery.get(i)))
+                    .map(i -> String.format("%.0f (%.0f / %.0f / %.0f) at %.1f s", total.get(i), pickup.get(i),
+                            processing.get(i), delivery.get(i), sentAtSeconds.get(i)))
                     .toList();
         }
 
@@ -138,7 +151,9 @@ final class QueryLoad implements AutoCloseable {
                 ("{\"query\": \"" + text + "\", \"top_k\": 5}").getBytes(StandardCharsets.UTF_8));
         record.headers().add("REPLY_CORRELATION_ID", ByteBuffer.allocate(8).putLong(id).array());
         record.headers().add("REPLY_TOPIC", replyTopic.getBytes(StandardCharsets.UTF_8));
-        outstanding.put(id, new Sent(phase, System.nanoTime(), System.currentTimeMillis()));
+        long nanos = System.nanoTime();
+        phase.sending(nanos);
+        outstanding.put(id, new Sent(phase, nanos, System.currentTimeMillis()));
         producer.send(record);
     }
 
@@ -154,7 +169,7 @@ final class QueryLoad implements AutoCloseable {
                     Matcher took = TOOK_MS.matcher(new String(reply.value(), StandardCharsets.UTF_8));
                     long tookMs = took.find() ? Long.parseLong(took.group(1)) : 0;
                     sent.phase().record((nanos - sent.nanos()) / 1e6, reply.timestamp() - sent.wallMs(), tookMs,
-                            wallMs - reply.timestamp() - tookMs);
+                            wallMs - reply.timestamp() - tookMs, sent.nanos());
                 }
             }
         }

@@ -102,6 +102,7 @@ public final class EmbeddedMultiVectorStore implements MultiVectorStore {
                     "The Java Vector API is not enabled: exact MaxSim search runs on the scalar kernel, many times "
                             + "slower; " + VectorApi.HOW_TO_ENABLE);
         }
+        ScorerWarmUp.once();
         Path lockFile = dir.resolve("store.lock");
         FileChannel lockChannel = null;
         try {
