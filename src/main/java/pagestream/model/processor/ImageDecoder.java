@@ -55,10 +55,13 @@ public final class ImageDecoder {
     }
 
     /**
-     * {@code decode(bytes)} at {@code width x height} ({@link BicubicResizer}), byte for byte; 8-bit PNGs (rendered pages) go
-     * row by row from their inflated data into the resampler, with no full-size RGB image in between.
+     * {@code decode(bytes)} at {@code width x height} ({@link BicubicResizer}), byte for byte; 8-bit PNGs (rendered
+     * pages) go row by row from their inflated data into the resampler, with no full-size RGB image in between.
      */
     public RgbImage decodeResized(byte[] bytes, int width, int height) {
+        if (width <= 0 || height <= 0) {
+            throw new IllegalArgumentException("resize target must be positive, got " + width + "x" + height);
+        }
         ImageFormat format = imageFormat(bytes);
         PngDecoder.Header png = format == ImageFormat.PNG ? checkedPngHeader(bytes) : null;
         if (png != null && png.direct()) {

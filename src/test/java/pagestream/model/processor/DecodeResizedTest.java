@@ -48,6 +48,14 @@ class DecodeResizedTest {
     }
 
     @Test
+    void aBadTargetSizeIsTheCallersErrorNotTheImages() throws Exception {
+        byte[] png = ImageDecoderTest.encode(page(new Random(1), 20, 10, BufferedImage.TYPE_3BYTE_BGR), "png");
+
+        assertThatThrownBy(() -> decoder.decodeResized(png, 0, 10)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("0x10");
+    }
+
+    @Test
     void formatsLeftToImageIoAreResizedTheSameWay() throws Exception {
         BufferedImage image = page(new Random(3), 61, 45, BufferedImage.TYPE_3BYTE_BGR);
         for (String format : new String[] {"bmp", "tiff", "jpeg"}) {
