@@ -99,7 +99,10 @@ final class Inflate {
         zlib(in, offset, length, out, out.length);
     }
 
-    /** Decodes the zlib stream {@code in[offset, offset + length)} into the first {@code outLength} bytes of {@code out}. */
+    /**
+     * Decodes the zlib stream {@code in[offset, offset + length)} into the first {@code outLength} bytes of
+     * {@code out} (a buffer reused for pages of several sizes).
+     */
     static void zlib(byte[] in, int offset, int length, byte[] out, int outLength) throws Corrupt, Truncated {
         if (outLength < 0 || outLength > out.length) {
             throw new IllegalArgumentException("output length " + outLength + " outside 0.." + out.length);

@@ -96,17 +96,21 @@ public final class PdfRenderer {
 
     /**
      * Renders page after page into {@code sink}, each resized to {@code width x height} ({@link BicubicResizer},
-     * the same bytes as resizing {@link #render(byte[], PageSink)}'s pages) straight from the rendered raster,
-     * which is reused from one page to the next of the same size; returns the page count.
+     * the same bytes as resizing {@link #render(byte[], PageSink)}'s pages) straight from the rendered raster;
+     * returns the page count.
      */
     public int render(byte[] pdf, int width, int height, PageSink sink) {
         if (width <= 0 || height <= 0) {
             throw new IllegalArgumentException("page size must be positive, got " + width + "x" + height);
         }
-        return render(pdf, new int[] {width, height}, sink);
+        return render(pdf, new PageSize(width, height), sink);
     }
 
-    private int render(byte[] pdf, int[] resizeTo, PageSink sink) {
+    private record PageSize(int width, int height) {
+    }
+
+    /** Renders every page, delivered at full size when {@code resizeTo} is null. */
+    private int render(byte[] pdf, PageSize resizeTo, PageSink sink) {
         long deadline = System.nanoTime() + maxRenderTime.toNanos();
         try (PDDocument document = load(pdf)) {
             int pageCount = document.getNumberOfPages();
@@ -121,10 +125,10 @@ public final class PdfRenderer {
             PDFRenderer renderer = new DeadlineRenderer(document, deadline, maxImagePixels);
             BufferedImage canvas = null;
             for (int i = 0; i < pageCount; i++) {
-                // a full-size page is converted into an array of its own, so only a resized render reuses the canvas
-                canvas = renderPage(renderer, document, i, deadline, resizeTo == null ? null : canvas);
+                // the sink gets the page's own pixels, never the canvas, so the next page can be drawn on it
+                canvas = renderPage(renderer, document, i, deadline, canvas);
                 sink.accept(i, pageCount, resizeTo == null ? RasterToRgb.convert(canvas)
-                        : BicubicResizer.resize(RasterToRgb.rowsOfIntRgb(canvas), resizeTo[0], resizeTo[1]));
+                        : BicubicResizer.resize(RasterToRgb.rowsOfIntRgb(canvas), resizeTo.width(), resizeTo.height()));
             }
             return pageCount;
         } catch (IOException e) {

@@ -73,13 +73,7 @@ final class RasterToRgb {
 
             @Override
             public int row(int y) {
-                int p = buffer.getOffset() + y * scanlineStride;
-                for (int x = 0, o = 0; x < width; x++) {
-                    int pixel = data[p + x];
-                    row[o++] = (byte) (pixel >>> 16);
-                    row[o++] = (byte) (pixel >>> 8);
-                    row[o++] = (byte) pixel;
-                }
+                intRgbRow(data, buffer.getOffset() + y * scanlineStride, width, row, 0);
                 return 0;
             }
 
@@ -127,15 +121,18 @@ final class RasterToRgb {
         int[] data = buffer.getData();
         int scanlineStride = ((SinglePixelPackedSampleModel) raster.getSampleModel()).getScanlineStride();
         int width = raster.getWidth();
-        int o = 0;
         for (int y = 0; y < raster.getHeight(); y++) {
-            int p = buffer.getOffset() + y * scanlineStride;
-            for (int x = 0; x < width; x++) {
-                int pixel = data[p + x];
-                rgb[o++] = (byte) (pixel >>> 16);
-                rgb[o++] = (byte) (pixel >>> 8);
-                rgb[o++] = (byte) pixel;
-            }
+            intRgbRow(data, buffer.getOffset() + y * scanlineStride, width, rgb, y * width * 3);
+        }
+    }
+
+    /** {@code width} packed 0xRRGGBB pixels from {@code data[p]} as RGB bytes at {@code out[o]} (alpha dropped). */
+    private static void intRgbRow(int[] data, int p, int width, byte[] out, int o) {
+        for (int x = 0; x < width; x++) {
+            int pixel = data[p + x];
+            out[o++] = (byte) (pixel >>> 16);
+            out[o++] = (byte) (pixel >>> 8);
+            out[o++] = (byte) pixel;
         }
     }
 

@@ -79,6 +79,34 @@ class PdfRendererTest {
     }
 
     @Test
+    void aPageDrawnOnTheCanvasOfTheOneBeforeShowsNothingOfIt() throws Exception {
+        byte[] pdf;
+        try (PDDocument document = new PDDocument(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+            PDPage black = new PDPage(PDRectangle.A6);
+            document.addPage(black);
+            try (PDPageContentStream content = new PDPageContentStream(document, black)) {
+                content.addRect(0, 0, PDRectangle.A6.getWidth(), PDRectangle.A6.getHeight());
+                content.fill(); // black all over
+            }
+            document.addPage(new PDPage(PDRectangle.A6)); // blank, same size: drawn on the same canvas
+            document.save(out);
+            pdf = out.toByteArray();
+        }
+        PdfRenderer renderer = new PdfRenderer(72f, 10, 10_000_000L, GENEROUS);
+
+        List<RgbImage> full = renderer.render(pdf);
+        List<RgbImage> resized = new java.util.ArrayList<>();
+        renderer.render(pdf, 50, 70, (index, total, page) -> resized.add(page));
+
+        assertThat(darkFraction(full.get(0))).isGreaterThan(0.99); // the edge pixels are partly covered
+        for (RgbImage blank : List.of(full.get(1), resized.get(1))) {
+            byte[] white = new byte[blank.rgb().length];
+            java.util.Arrays.fill(white, (byte) 255);
+            assertThat(blank.rgb()).isEqualTo(white);
+        }
+    }
+
+    @Test
     void tooManyPagesIsRefusedBeforeRendering() throws Exception {
         byte[] pdf = textPdf(3, PDRectangle.LETTER, null);
         PdfRenderer renderer = new PdfRenderer(150f, 2, 10_000_000L, GENEROUS);
