@@ -80,8 +80,7 @@ class PdfRendererTest {
 
     @Test
     void aPageDrawnOnTheCanvasOfTheOneBeforeShowsNothingOfIt() throws Exception {
-        byte[] pdf;
-        try (PDDocument document = new PDDocument(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+        byte[] pdf = savedPdf(document -> {
             PDPage black = new PDPage(PDRectangle.A6);
             document.addPage(black);
             try (PDPageContentStream content = new PDPageContentStream(document, black)) {
@@ -89,9 +88,7 @@ class PdfRendererTest {
                 content.fill(); // black all over
             }
             document.addPage(new PDPage(PDRectangle.A6)); // blank, same size: drawn on the same canvas
-            document.save(out);
-            pdf = out.toByteArray();
-        }
+        });
         PdfRenderer renderer = new PdfRenderer(72f, 10, 10_000_000L, GENEROUS);
 
         List<RgbImage> full = renderer.render(pdf);
@@ -149,8 +146,7 @@ class PdfRendererTest {
 
     @Test
     void renderTimeIsBoundedInsideAPage() throws Exception {
-        byte[] pdf;
-        try (PDDocument document = new PDDocument(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+        byte[] pdf = savedPdf(document -> {
             PDPage page = new PDPage(PDRectangle.LETTER);
             document.addPage(page);
             try (PDPageContentStream content = new PDPageContentStream(document, page)) {
@@ -160,9 +156,7 @@ class PdfRendererTest {
                     content.stroke();
                 }
             }
-            document.save(out);
-            pdf = out.toByteArray();
-        }
+        });
         Duration budget = Duration.ofMillis(500);
         long start = System.nanoTime();
 
@@ -213,7 +207,7 @@ class PdfRendererTest {
 
     /** A one-page 1 x 1 inch PDF drawing an RGB image XObject that declares {@code width x height}. */
     private static byte[] pdfWithImage(int width, int height) throws IOException {
-        try (PDDocument document = new PDDocument(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+        return savedPdf(document -> {
             PDPage page = new PDPage(new PDRectangle(72, 72));
             document.addPage(page);
             COSStream stream = document.getDocument().createCOSStream();
@@ -231,14 +225,12 @@ class PdfRendererTest {
             try (PDPageContentStream content = new PDPageContentStream(document, page)) {
                 content.drawImage(image, 0, 0, 72, 72);
             }
-            document.save(out);
-            return out.toByteArray();
-        }
+        });
     }
 
     /** A one-page 1 x 1 inch PDF whose content stream is {@code deflated} (FlateDecode). */
     private static byte[] pdfWithContent(byte[] deflated) throws IOException {
-        try (PDDocument document = new PDDocument(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+        return savedPdf(document -> {
             PDPage page = new PDPage(new PDRectangle(72, 72));
             document.addPage(page);
             COSStream content = document.getDocument().createCOSStream();
@@ -247,9 +239,7 @@ class PdfRendererTest {
             }
             content.setItem(COSName.FILTER, COSName.FLATE_DECODE);
             page.getCOSObject().setItem(COSName.CONTENTS, content);
-            document.save(out);
-            return out.toByteArray();
-        }
+        });
     }
 
     private static byte[] deflatedBlanks(int megabytes) {
@@ -301,7 +291,7 @@ class PdfRendererTest {
     }
 
     private static byte[] textPdf(List<PDRectangle> sizes, String userPassword) throws IOException {
-        try (PDDocument document = new PDDocument(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+        return savedPdf(document -> {
             PDType1Font font = new PDType1Font(Standard14Fonts.FontName.HELVETICA);
             for (int p = 0; p < sizes.size(); p++) {
                 PDRectangle size = sizes.get(p);
@@ -325,6 +315,18 @@ class PdfRendererTest {
                 policy.setEncryptionKeyLength(128);
                 document.protect(policy);
             }
+        });
+    }
+
+    /** What a test PDF holds, added to a new document. */
+    private interface DocumentContent {
+        void addTo(PDDocument document) throws IOException;
+    }
+
+    /** A new document holding {@code content}, saved. */
+    private static byte[] savedPdf(DocumentContent content) throws IOException {
+        try (PDDocument document = new PDDocument(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+            content.addTo(document);
             document.save(out);
             return out.toByteArray();
         }
