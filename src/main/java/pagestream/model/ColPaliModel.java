@@ -14,6 +14,7 @@ import pagestream.model.processor.TokenBatch;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -26,6 +27,9 @@ import java.util.function.Function;
  * before the call returns, so no native memory outlives a call. Close it only when no call is running.
  */
 public final class ColPaliModel implements AutoCloseable {
+
+    /** Two lengths, so the batch is padded and the attention mask's path runs too (as in most query batches). */
+    static final List<String> WARM_UP_QUERIES = List.of("warm-up", "a longer warm-up query, so that the batch has padding");
 
     private final String id;
     private final ModelOptions options;
@@ -130,6 +134,19 @@ public final class ColPaliModel implements AutoCloseable {
             out.addAll(embedTensors(null, processor.queryInputs(chunk)).multiVectors());
         }
         return out;
+    }
+
+    /**
+     * Embeds a padded batch of two queries and returns how long it took. A process's first model call pays costs no
+     * later call pays: libtorch's first kernels and thread pool, the tokenizer's and this code's first, interpreted
+     * run, and on CUDA the cuBLAS handle and kernel loading (seconds). A service calls this before it reports
+     * ready, so that its first user query does not pay them. Pages are not warmed up: on a CPU one page of a real
+     * checkpoint is tens of seconds of start-up, and nobody waits on a page's latency.
+     */
+    public Duration warmUp() {
+        long start = System.nanoTime();
+        embedQueries(WARM_UP_QUERIES);
+        return Duration.ofNanos(System.nanoTime() - start);
     }
 
     /**

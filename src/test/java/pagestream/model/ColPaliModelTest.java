@@ -47,6 +47,16 @@ class ColPaliModelTest {
         assertThat(model.imageSize()).isEqualTo(56);
     }
 
+    /** The warm-up runs the padded-batch path of a query call and frees what it made. */
+    @Test
+    void warmUpEmbedsAPaddedQueryBatchAndLeavesNoArrayOpen() {
+        TokenBatch warmUp = model.processor().queryInputs(ColPaliModel.WARM_UP_QUERIES);
+        assertThat(warmUp.attentionMask()).contains(0L);
+        int open = model.openNativeArrays();
+        assertThat(model.warmUp()).isPositive();
+        assertThat(model.openNativeArrays()).isEqualTo(open);
+    }
+
     @Test
     void embedTensorsReproducesReferencePageEmbeddings() {
         TokenBatch tokens = new TokenBatch(2, 24, golden.longs("image_input_ids"), golden.longs("image_attention_mask"));
