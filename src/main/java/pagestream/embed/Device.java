@@ -24,7 +24,7 @@ public enum Device {
             case AUTO -> gpuCount() > 0 ? ai.djl.Device.gpu() : ai.djl.Device.cpu();
             case CUDA -> {
                 if (gpuCount() == 0) {
-                    throw new IllegalStateException("pagestream.device=cuda but PyTorch sees no CUDA GPU: build with "
+                    throw new IllegalStateException("device cuda was asked for but PyTorch sees no CUDA GPU: build with "
                             + "the cuda profile (./mvnw -Pcuda package, pytorch-native-cu124) and check the driver");
                 }
                 yield ai.djl.Device.gpu();

@@ -99,6 +99,12 @@ public final class ColPaliModel implements AutoCloseable {
         return id;
     }
 
+    /** Where and in which compute dtype the forward runs, e.g. {@code cpu float32}, {@code cuda:0 float16}. */
+    public String runsOn() {
+        ai.djl.Device device = manager.getDevice();
+        return (device.isGpu() ? "cuda:" + device.getDeviceId() : "cpu") + " " + model.computeType();
+    }
+
     public int embeddingDim() {
         return config.embeddingDim();
     }

@@ -1,5 +1,7 @@
 package pagestream.api.cli;
 
+import pagestream.embed.Device;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -95,6 +97,16 @@ public final class CliArgs {
             return value;
         } catch (NumberFormatException e) {
             throw new UsageException("--" + name + " must be a whole number, got '" + text.get() + "'");
+        }
+    }
+
+    /** {@code --device auto|cpu|cuda}; {@code auto} when absent. */
+    public Device device() throws UsageException {
+        String text = value("device").orElse("auto");
+        try {
+            return Device.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--device must be auto, cpu or cuda, got '" + text + "'");
         }
     }
 

@@ -65,12 +65,7 @@ public final class EmbedCommand extends ArgumentCommand {
         }
         Optional<Path> output = args.value("output").isPresent()
                 ? Optional.of(CliArgs.outputFile(args.value("output").get())) : Optional.empty();
-        Device device;
-        try {
-            device = Device.parse(args.value("device").orElse("auto"));
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--device must be auto, cpu or cuda, got '" + args.value("device").get() + "'");
-        }
+        Device device = args.device();
         int batch = args.intValue("batch", 4, 1, 256);
 
         HubOptions hub = HubOptions.fromEnvironment().withLog(err::println);

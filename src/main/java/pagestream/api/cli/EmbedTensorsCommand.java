@@ -31,7 +31,7 @@ public final class EmbedTensorsCommand extends ArgumentCommand {
     private static final String QUERY_MASK = "query_attention_mask";
 
     public EmbedTensorsCommand() {
-        super(Set.of("model", "input", "output"), Set.of());
+        super(Set.of("model", "input", "output", "device", "dtype"), Set.of());
     }
 
     @Override
@@ -42,11 +42,13 @@ public final class EmbedTensorsCommand extends ArgumentCommand {
     @Override
     public String usage() {
         return """
-                --model DIR --input IN.safetensors --output OUT.safetensors
-                Runs the model (float32) on the tensors in IN: image_pixel_values [N,3,S,S] (or pixel_values
+                --model DIR --input IN.safetensors --output OUT.safetensors [--device auto|cpu|cuda] [--dtype fp32|fp16|auto]
+                Runs the model on the tensors in IN: image_pixel_values [N,3,S,S] (or pixel_values
                 from preprocess) with image_input_ids / image_attention_mask [N,L] (the page prompt when absent),
                 and/or query_input_ids / query_attention_mask [Q,L]. Writes float32 image_embeddings [N,L,D],
-                query_embeddings [Q,L,D] and, when both exist, scores [Q,N] (MaxSim).""";
+                query_embeddings [Q,L,D] and, when both exist, scores [Q,N] (MaxSim).
+                --dtype is the compute dtype: fp32 (default) to compare with the float32 reference, auto for what
+                the service runs on the device (fp16 on CUDA, with norms, softmax and residual stream in fp32).""";
     }
 
     @Override
@@ -57,6 +59,7 @@ public final class EmbedTensorsCommand extends ArgumentCommand {
         Path modelDir = CliArgs.existingDirectory(args.required("model"), "model directory");
         Path input = CliArgs.existingFile(args.required("input"), "input");
         Path output = CliArgs.outputFile(args.required("output"));
+        ModelOptions options = ModelOptions.defaults().withDevice(args.device()).withDtype(dtype(args));
         SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
         try (SafetensorsFile in = SafetensorsFile.open(input)) {
             String pixelsName = in.contains(PIXELS) ? PIXELS : in.contains(PREPROCESSED_PIXELS) ? PREPROCESSED_PIXELS : null;
@@ -64,9 +67,9 @@ public final class EmbedTensorsCommand extends ArgumentCommand {
                 throw new UsageException("input " + input + " has none of " + PIXELS + ", " + PREPROCESSED_PIXELS
                         + ", " + QUERY_IDS + " (it has " + in.names() + ")");
             }
-            // float32 whatever the device: this command exists to compare with the float32 reference.
-            try (ColPaliModel model = ColPaliModel.load(modelDir, ModelOptions.defaults().withDtype(ComputeDtype.FLOAT32),
+            try (ColPaliModel model = ColPaliModel.load(modelDir, options,
                     base -> ModelSource.resolve(base, HubOptions.fromEnvironment()))) {
+                out.println("model " + model.id() + " on " + model.runsOn());
                 EmbeddingBatch images = null;
                 if (pixelsName != null) {
                     TokenBatch prompt = in.contains(IMAGE_IDS) ? tokens(in, IMAGE_IDS, IMAGE_MASK)
@@ -89,6 +92,16 @@ public final class EmbedTensorsCommand extends ArgumentCommand {
         writer.write(output);
         out.println("wrote " + output);
         return 0;
+    }
+
+    /** {@code --dtype}, float32 when absent: this command exists first to compare with the float32 reference. */
+    private static ComputeDtype dtype(CliArgs args) throws UsageException {
+        String text = args.value("dtype").orElse("fp32");
+        try {
+            return ComputeDtype.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--dtype must be fp32, fp16 or auto, got '" + text + "'");
+        }
     }
 
     private static void add(SafetensorsWriter writer, PrintStream out, String name, EmbeddingBatch batch) {

@@ -1,5 +1,6 @@
 package pagestream.api.cli;
 
+import ai.djl.engine.Engine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import pagestream.model.checkpoint.SafetensorsFile;
@@ -25,7 +26,8 @@ class EmbedTensorsCommandTest {
                 "--output", output.toString());
 
         assertThat(run.code()).as(run.err()).isZero();
-        assertThat(run.out()).contains("image_embeddings [2, 24, 16]", "query_embeddings [3, 45, 16]", "scores [3, 2]");
+        assertThat(run.out()).containsPattern("model tiny-a on (cpu|cuda:\\d+) float32")
+                .contains("image_embeddings [2, 24, 16]", "query_embeddings [3, 45, 16]", "scores [3, 2]");
         try (SafetensorsFile out = SafetensorsFile.open(output); SafetensorsFile golden = SafetensorsFile.open(GOLDEN)) {
             for (String name : new String[]{"image_embeddings", "query_embeddings", "scores"}) {
                 assertThat(out.shape(name)).as(name).containsExactly(golden.shape(name));
@@ -55,6 +57,48 @@ class EmbedTensorsCommandTest {
             assertThat(maxAbsDiff(out.floats("image_embeddings"), golden.floats("image_embeddings")))
                     .isLessThanOrEqualTo(1e-5f);
         }
+    }
+
+    /** The service's CUDA recipe (fp16 matmuls, fp32 norms, softmax and residual stream), here on the CPU. */
+    @Test
+    void float16ComputeStaysCloseToTheReferenceAndSaysWhatRan() {
+        Path output = dir.resolve("out.safetensors");
+
+        CliRun run = CliRun.of(new EmbedTensorsCommand(), "--model", TINY_A.toString(), "--input", GOLDEN.toString(),
+                "--output", output.toString(), "--device", "cpu", "--dtype", "fp16");
+
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.out()).contains("model tiny-a on cpu float16");
+        try (SafetensorsFile out = SafetensorsFile.open(output); SafetensorsFile golden = SafetensorsFile.open(GOLDEN)) {
+            for (String name : new String[]{"image_embeddings", "query_embeddings"}) {
+                float diff = maxAbsDiff(out.floats(name), golden.floats(name));
+                // The same bound as ColPaliPrecisionTest; nonzero, or float16 did not run.
+                assertThat(diff).as(name).isLessThanOrEqualTo(5e-3f).isGreaterThan(0f);
+            }
+        }
+    }
+
+    @Test
+    void aDeviceOrDtypeThatCannotRunIsRefusedBeforeAnythingIsWritten() {
+        Path output = dir.resolve("out.safetensors");
+
+        CliRun dtype = CliRun.of(new EmbedTensorsCommand(), "--model", TINY_A.toString(), "--input", GOLDEN.toString(),
+                "--output", output.toString(), "--dtype", "bf16");
+        assertThat(dtype.code()).isEqualTo(2);
+        assertThat(dtype.err()).contains("--dtype must be fp32, fp16 or auto, got 'bf16'");
+
+        CliRun device = CliRun.of(new EmbedTensorsCommand(), "--model", TINY_A.toString(), "--input", GOLDEN.toString(),
+                "--output", output.toString(), "--device", "tpu");
+        assertThat(device.code()).isEqualTo(2);
+        assertThat(device.err()).contains("--device must be auto, cpu or cuda, got 'tpu'");
+
+        if (Engine.getEngine("PyTorch").getGpuCount() == 0) {
+            CliRun cuda = CliRun.of(new EmbedTensorsCommand(), "--model", TINY_A.toString(),
+                    "--input", GOLDEN.toString(), "--output", output.toString(), "--device", "cuda");
+            assertThat(cuda.code()).isEqualTo(1);
+            assertThat(cuda.err()).contains("device cuda was asked for but PyTorch sees no CUDA GPU");
+        }
+        assertThat(output).doesNotExist();
     }
 
     @Test
